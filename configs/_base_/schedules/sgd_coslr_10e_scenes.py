@@ -1,0 +1,16 @@
+# The short CPU schedule of the *_scenes twins: SGD + cosine over 10 epochs of the built-in
+# scenes, logging every 4 iterations, a checkpoint every 5 epochs, a fixed seed.
+lr = 0.06
+max_epochs = 10
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=lr, weight_decay=1e-4, momentum=0.9))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+auto_scale_lr = dict(base_batch_size=32)
+default_hooks = dict(
+    logger=dict(interval=4),
+    checkpoint=dict(interval=5, max_keep_ckpts=2))
+randomness = dict(seed=0)

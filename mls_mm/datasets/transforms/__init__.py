@@ -1,0 +1,3 @@
+from .load_image_strict import LoadImageFromFileStrict
+
+__all__ = ['LoadImageFromFileStrict']

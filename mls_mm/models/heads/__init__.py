@@ -1,0 +1,3 @@
+from .mls_head import MLSHead
+
+__all__ = ['MLSHead']

@@ -1,0 +1,3 @@
+from .mls_neck import MLSNeck
+
+__all__ = ['MLSNeck']

@@ -1,0 +1,3 @@
+from .feature_queue import FeatureQueue
+
+__all__ = ['FeatureQueue']

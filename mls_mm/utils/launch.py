@@ -1,0 +1,52 @@
+"""What ``tools/train.py`` and ``tools/test.py`` do to a config before the Runner sees it."""
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def load_config(path: str, work_dir=None, cfg_options=None, launcher: str = 'none') -> Config:
+    """Read a config, apply ``--cfg-options``, set the launcher and the work_dir.
+
+    ``work_dir`` priority: CLI > the config's own > ``./work_dirs/<config name>``, as in
+    mmpretrain. A missing config file is a ``FileNotFoundError`` naming it.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    if launcher != 'none' and not torch.cuda.is_available():
+        dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        if dist_cfg.get('backend', 'nccl') == 'nccl':
+            print_log('no CUDA device: using the gloo backend instead of nccl', logger='current')
+            dist_cfg['backend'] = 'gloo'
+    return cfg
+
+
+def global_batch_size(cfg: Config, world_size: int) -> int:
+    return cfg.train_dataloader.batch_size * world_size
+
+
+def check_queue_config(cfg: Config, world_size: int) -> None:
+    """Fail before training when a queue length cannot hold whole global batches.
+
+    MoCo-style queues enqueue one gathered batch per step; a length that the global batch does
+    not divide would fail (or misalign) mid-run. Checks ``model.queue_len`` (mmpretrain MoCo)
+    and ``model.dict_size`` (MLS) when present.
+    """
+    batch = global_batch_size(cfg, world_size)
+    for key in ('queue_len', 'dict_size'):
+        length = cfg.model.get(key)
+        if length is None:
+            continue
+        if length < batch or length % batch:
+            raise ValueError(f'model.{key}={length} must be a positive multiple of the global '
+                             f'batch size {batch} (train_dataloader.batch_size='
+                             f'{cfg.train_dataloader.batch_size} x {world_size} processes)')

@@ -1,0 +1,22 @@
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)  # so that `tools.*` imports without installing
+
+from mls_mm.datasets import generate_scenes  # noqa: E402
+
+
+@pytest.fixture(scope='session')
+def scenes_root(tmp_path_factory):
+    """A small built-in scene dataset shared by the tests (never modified by them)."""
+    root = str(tmp_path_factory.mktemp('scenes'))
+    generate_scenes(root, num_train=64, num_val=16, image_size=64, seed=1)
+    return root
+
+
+@pytest.fixture(scope='session')
+def repo_root():
+    return ROOT

@@ -1,0 +1,125 @@
+import filecmp
+import json
+import os
+import os.path as osp
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+from pycocotools.coco import COCO
+
+from mls_mm.datasets import SCENE_TYPES, generate_scenes, image_labels
+from mls_mm.datasets.scene_generator import CATEGORIES, category_prior
+
+
+def _coco(root, split='train'):
+    return COCO(osp.join(root, 'annotations', f'instances_{split}2017.json'))
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    a, b, c = (str(tmp_path / n) for n in 'abc')
+    for root, seed in ((a, 3), (b, 3), (c, 4)):
+        generate_scenes(root, num_train=5, num_val=2, image_size=64, seed=seed)
+    files = sorted(os.listdir(osp.join(a, 'train2017')))
+    assert len(files) == 5
+    match, mismatch, errors = filecmp.cmpfiles(a, b, [
+        f'train2017/{f}' for f in files] + ['annotations/instances_train2017.json',
+                                            'annotations/instances_val2017.json'], shallow=False)
+    assert not mismatch and not errors
+    with open(osp.join(a, 'annotations/instances_train2017.json')) as f1, \
+            open(osp.join(c, 'annotations/instances_train2017.json')) as f2:
+        assert json.load(f1)['annotations'] != json.load(f2)['annotations']
+
+
+def test_annotations_valid_masks_match_boxes_and_areas(scenes_root):
+    coco = _coco(scenes_root)
+    assert len(coco.getCatIds()) == len(CATEGORIES) >= 10
+    assert len(coco.getImgIds()) == 64
+    for img_id in coco.getImgIds():
+        info = coco.loadImgs(img_id)[0]
+        assert osp.isfile(osp.join(scenes_root, 'train2017', info['file_name']))
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
+        assert 1 <= len(anns) <= 6
+        union = np.zeros((info['height'], info['width']), np.int32)
+        for ann in anns:
+            mask = coco.annToMask(ann)
+            union += mask
+            assert mask.sum() == ann['area'] > 0
+            ys, xs = np.nonzero(mask)
+            x, y, w, h = ann['bbox']
+            # the box is the tight box of the visible mask (pycocotools' convention)
+            assert (x, y) == (xs.min(), ys.min())
+            assert (x + w, y + h) == (xs.max() + 1, ys.max() + 1)
+            assert ann['area'] <= w * h
+        assert union.max() <= 1, 'visible instance masks must not overlap'
+
+
+def test_occlusion_and_varied_scale(scenes_root):
+    coco = _coco(scenes_root)
+    overlapping_boxes = 0
+    for img_id in coco.getImgIds():
+        boxes = [a['bbox'] for a in coco.loadAnns(coco.getAnnIds(imgIds=img_id))]
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                (x1, y1, w1, h1), (x2, y2, w2, h2) = boxes[i], boxes[j]
+                if min(x1 + w1, x2 + w2) > max(x1, x2) and min(y1 + h1, y2 + h2) > max(y1, y2):
+                    overlapping_boxes += 1
+    assert overlapping_boxes > 10  # disjoint masks with overlapping boxes: occlusion
+    areas = np.array([a['area'] for a in coco.loadAnns(coco.getAnnIds())])
+    assert areas.max() / areas.min() > 8
+
+
+def test_colour_does_not_identify_a_category(scenes_root):
+    from PIL import Image
+    coco = _coco(scenes_root)
+    mean_colours = defaultdict(list)
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        info = coco.loadImgs(ann['image_id'])[0]
+        img = np.asarray(Image.open(osp.join(scenes_root, 'train2017', info['file_name'])))
+        mean_colours[ann['category_id']].append(img[coco.annToMask(ann) > 0].mean(0))
+    for cat, colours in mean_colours.items():
+        if len(colours) >= 5:
+            assert np.std(np.stack(colours), axis=0).mean() > 20, cat
+
+
+def test_scene_types_have_different_category_priors(tmp_path):
+    assert len(SCENE_TYPES) >= 3
+    priors = np.stack([category_prior(s) for s in SCENE_TYPES])
+    assert np.allclose(priors.sum(1), 1)
+    assert len({tuple(p) for p in priors}) == len(SCENE_TYPES)
+    root = str(tmp_path / 's')
+    generate_scenes(root, num_train=200, num_val=1, image_size=48, seed=0)
+    coco = _coco(root)
+    counts = {s: Counter() for s in SCENE_TYPES}
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        scene = coco.loadImgs(ann['image_id'])[0]['scene_type']
+        counts[scene][ann['category_id'] - 1] += 1
+    for scene, (favoured, _) in SCENE_TYPES.items():
+        total = sum(counts[scene].values())
+        share = sum(counts[scene][c] for c in favoured) / total
+        # expected share 8*5 / (8*5 + 7) = 0.85 before occlusion drops a few
+        assert share > 0.7, (scene, share)
+
+
+def test_image_labels_are_the_categories_of_each_images_objects(scenes_root):
+    ann_file = osp.join(scenes_root, 'annotations', 'instances_val2017.json')
+    coco = COCO(ann_file)
+    labels = image_labels(ann_file)
+    cat_ids = sorted(coco.getCatIds())
+    assert set(labels) == set(coco.getImgIds())
+    for img_id, label in labels.items():
+        expected = sorted({cat_ids.index(a['category_id'])
+                           for a in coco.loadAnns(coco.getAnnIds(imgIds=img_id))})
+        assert label == expected
+    assert any(len(v) > 1 for v in labels.values())  # really multi-label
+
+
+@pytest.mark.parametrize('kwargs,key', [
+    (dict(num_train=0), 'num_train'),
+    (dict(image_size=16), 'image_size'),
+    (dict(max_instances=7), 'max_instances'),
+    (dict(min_scale=0.6, max_scale=0.5), 'min_scale'),
+])
+def test_bad_arguments_name_the_argument(tmp_path, kwargs, key):
+    with pytest.raises(ValueError, match=key):
+        generate_scenes(str(tmp_path), **kwargs)

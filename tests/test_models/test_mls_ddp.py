@@ -1,0 +1,75 @@
+"""Two gloo processes on half batches each == one process on the whole batch."""
+import os
+import socket
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from mmengine.model import MMDistributedDataParallel
+from mmengine.optim import OptimWrapper
+from mmpretrain.registry import MODELS
+
+import mls_mm  # noqa: F401
+from test_mls import _batch, tiny_mls_cfg
+
+GLOBAL_BATCH, STEPS = 8, 3
+
+
+def _build():
+    torch.manual_seed(0)
+    # GN instead of BN: per-process BN statistics would differ from the one-process run by
+    # design; shuffle-BN is off for the same reason.
+    model = MODELS.build(tiny_mls_cfg(dict_size=16, norm='GN', shuffle_bn=False))
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    return model, optim
+
+
+def _data(step, rank=None, world=1):
+    views, samples = _batch(GLOBAL_BATCH, seed=step)
+    if rank is not None:
+        per = GLOBAL_BATCH // world
+        views = [v[rank * per:(rank + 1) * per] for v in views]
+        samples = samples[rank * per:(rank + 1) * per]
+    return dict(inputs=views, data_samples=samples)
+
+
+def _state(model, logs):
+    return dict(queue_g=model.queue_g.feats.clone(), queue_z=model.queue_z.feats.clone(),
+                ptr=model.queue_g.ptr.clone(), logs=logs,
+                weight=model.backbone.conv1.weight.detach().clone())
+
+
+def _worker(rank, world, port, out_dir):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    model, optim = _build()
+    ddp = MMDistributedDataParallel(module=model)
+    logs = [{k: float(v) for k, v in ddp.train_step(_data(s, rank, world), optim).items()}
+            for s in range(STEPS)]
+    torch.save(_state(model, logs), os.path.join(out_dir, f'rank{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_equal_one(tmp_path):
+    model, optim = _build()
+    logs = [{k: float(v) for k, v in model.train_step(_data(s), optim).items()}
+            for s in range(STEPS)]
+    single = _state(model, logs)
+
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f'rank{r}.pt', weights_only=True) for r in range(2)]
+    for r in ranks:
+        assert torch.equal(r['ptr'], single['ptr'])
+        assert torch.allclose(r['queue_g'], single['queue_g'], atol=1e-5)
+        assert torch.allclose(r['queue_z'], single['queue_z'], atol=1e-5)
+        assert torch.allclose(r['weight'], single['weight'], atol=1e-5)
+    for step in range(STEPS):
+        for key in ('loss_nce', 'loss_ml'):
+            mean = sum(r['logs'][step][key] for r in ranks) / 2
+            assert abs(mean - single['logs'][step][key]) < 1e-4, (step, key)
