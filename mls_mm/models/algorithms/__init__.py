@@ -1,3 +1,4 @@
+from .bam import BAM
 from .mls import MLS
 
-__all__ = ['MLS']
+__all__ = ['BAM', 'MLS']

@@ -1,3 +1,4 @@
 from .feature_queue import FeatureQueue
+from .gather import all_gather_with_grad
 
-__all__ = ['FeatureQueue']
+__all__ = ['FeatureQueue', 'all_gather_with_grad']
