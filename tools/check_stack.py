@@ -47,8 +47,10 @@ def main() -> int:
             feats = torch.arange(16.).view(1, 1, 4, 4)
             rois = torch.tensor([[0., 0., 0., 4., 4.]])
             out = RoIAlign((1, 1), spatial_scale=1.0, sampling_ratio=1,
-                           aligned=False)(feats, rois)
-            if abs(out.item() - 7.5) > 1e-4:  # mean of the 4x4 ramp, sampled at its centre
+                           aligned=True)(feats, rois)
+            # aligned=True: the box's centre is pixel coordinate (1.5, 1.5), where the ramp y * 4 + x
+            # interpolates to 7.5
+            if abs(out.item() - 7.5) > 1e-4:
                 problems.append(f'mmcv.ops.RoIAlign: got {out.item()}, expected 7.5')
         except Exception as exc:  # noqa: BLE001
             problems.append(f'mmcv ops (compiled CPU extension mmcv._ext): {exc!r}; '

@@ -4,8 +4,7 @@
 _base_ = [
     '../_base_/models/bam_resnet50.py',
     '../_base_/datasets/scenes_bs16_bam.py',
-    '../_base_/schedules/sgd_coslr_10e_scenes.py',
-    '../_base_/default_runtime.py',
+    '../_base_/scenes_runtime.py',
 ]
 
 model = dict(

@@ -51,15 +51,6 @@ class CocoImageDataset(BaseDataset):
         super().__init__(ann_file=ann_file, data_root=data_root, data_prefix=data_prefix,
                          **kwargs)
 
-    def _join_prefix(self):
-        # BaseDataset refuses an empty ann_file; an empty one means "list the folder" here.
-        if self.ann_file:
-            super()._join_prefix()
-        else:
-            ann, self.ann_file = self.ann_file, 'placeholder'
-            super()._join_prefix()
-            self.ann_file = ann
-
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
         if not osp.isdir(img_dir):

@@ -34,7 +34,8 @@ def test_losses_match_float64_reference(tau, lam):
     out = head.loss(z1, z2, queue_z, targets)
     ref_nce, ref_ml = _reference_losses(z1, z2, queue_z, targets, tau, lam)
     assert out['loss_nce'].item() == pytest.approx(ref_nce, rel=1e-10)
-    assert out['loss_ml'].item() == pytest.approx(ref_ml, rel=1e-10)
+    # mmpretrain's BCE casts the targets with .float(), so it is float32-exact only
+    assert out['loss_ml'].item() == pytest.approx(ref_ml, rel=1e-6)
 
 
 def test_gradient_reaches_z1_only():

@@ -1,5 +1,8 @@
-# The short CPU schedule of the *_scenes twins: SGD + cosine over 10 epochs of the built-in
-# scenes, logging every 4 iterations, a checkpoint every 5 epochs, a fixed seed.
+# Schedule and runtime of the *_scenes CPU twins: mmpretrain's runtime plus the plugin
+# (default_runtime.py), SGD + cosine over 10 epochs of the built-in scenes, logging every 4
+# iterations, a checkpoint every 5 epochs, a fixed seed.
+_base_ = './default_runtime.py'
+
 lr = 0.06
 max_epochs = 10
 optim_wrapper = dict(
