@@ -22,5 +22,5 @@ train_dataloader = dict(
             dict(type='LoadImageFromFileStrict'),
             dict(type='BlockWiseViews', overlap=0.2, pipelines={{_base_.bam_pipelines}}),
             dict(type='PackInputs',
-                 algorithm_keys=['sample_idx', 'block_index', 'view_image_ids']),
+                 algorithm_keys=['block_index', 'view_image_ids']),
         ]))

@@ -7,6 +7,8 @@ import sys
 
 import torch
 
+import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
+
 CONFIG = 'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py'
 
 

@@ -1,6 +1,7 @@
 """MLS scenes run through tools/train.py, killed, then resumed with --resume."""
 import glob
 import json
+import os
 import os.path as osp
 import signal
 import subprocess
@@ -8,6 +9,8 @@ import sys
 import time
 
 import torch
+
+import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
 
 CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py'
 
@@ -21,7 +24,7 @@ def test_killed_run_resumes_exactly(repo_root, scenes_root, tmp_path):
         "custom_imports = dict(imports=['mls_mm', 'record_state_hook'], "
         "allow_failed_imports=False)\n"
         f"custom_hooks = [dict(type='RecordStateHook', out_file='{record}')]\n")
-    env = dict(**__import__('os').environ,
+    env = dict(**os.environ,
                PYTHONPATH=osp.join(repo_root, 'tests', 'helpers'))
     cmd = [sys.executable, osp.join(repo_root, 'tools/train.py'), str(cfg_file),
            '--work-dir', str(work_dir), '--cfg-options', 'train_dataloader.batch_size=16',
@@ -39,10 +42,10 @@ def test_killed_run_resumes_exactly(repo_root, scenes_root, tmp_path):
     proc.wait()
     ckpt_path = (work_dir / 'last_checkpoint').read_text().strip()
     assert not osp.isfile(osp.join(work_dir, 'epoch_6.pth')), 'was not killed mid-run'
+    saved = torch.load(ckpt_path, map_location='cpu', weights_only=True)  # before rotation
 
     out = subprocess.run(cmd + ['--resume'], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    saved = torch.load(ckpt_path, map_location='cpu', weights_only=True)
     start = torch.load(record, map_location='cpu', weights_only=True)
     assert start['iter'] == saved['meta']['iter'] > 0
     for key in ('queue_g.feats', 'queue_z.feats', 'queue_g.ptr', 'queue_z.ptr',

@@ -1,5 +1,5 @@
 """A MoCo v2 scenes run through the real Runner, then a resume that continues exactly."""
-import glob
+import copy
 import os.path as osp
 import pickle
 import subprocess
@@ -39,7 +39,7 @@ class RecordAtStart(Hook):
         self.queue_ptr = model.queue_ptr.clone()
         self.momentum_encoder = {k: v.clone() for k, v in
                                  model.encoder_k.state_dict().items()}
-        self.optimizer = runner.optim_wrapper.optimizer.state_dict()
+        self.optimizer = copy.deepcopy(runner.optim_wrapper.optimizer.state_dict())
 
 
 def test_run_then_resume_continues_from_the_checkpoint(repo_root, scenes_root, tmp_path):

@@ -34,7 +34,7 @@ bam_pipelines = [_bam_pipeline(0.5, 0.5), _bam_pipeline(0.1, 0.2)]
 train_pipeline = [
     dict(type='LoadImageFromFileStrict'),
     dict(type='BlockWiseViews', overlap=overlap, pipelines=bam_pipelines),
-    dict(type='PackInputs', algorithm_keys=['sample_idx', 'block_index', 'view_image_ids']),
+    dict(type='PackInputs', algorithm_keys=['block_index', 'view_image_ids']),
 ]
 train_dataloader = dict(
     batch_size=62,

@@ -33,5 +33,5 @@ train_dataloader = dict(
             dict(type='BlockWiseViews', overlap=0.3,
                  pipelines=[_bam_pipeline(0.5, 0.5), _bam_pipeline(0.1, 0.2)]),
             dict(type='PackInputs',
-                 algorithm_keys=['sample_idx', 'block_index', 'view_image_ids']),
+                 algorithm_keys=['block_index', 'view_image_ids']),
         ]))

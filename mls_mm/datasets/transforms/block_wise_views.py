@@ -49,8 +49,8 @@ class BlockWiseViews(BaseTransform):
     - ``view_image_ids``: the sample's ``sample_idx`` (its image id, set by the dataset) for
       each view.
 
-    Pack the ids with ``PackInputs(algorithm_keys=['sample_idx', 'block_index',
-    'view_image_ids'])``.
+    Pack them with ``PackInputs(algorithm_keys=['block_index', 'view_image_ids'])``
+    (``PackInputs`` packs ``sample_idx`` as meta information by default).
 
     Args:
         pipelines (Sequence[Sequence[dict]]): Exactly two transform lists (configs or

@@ -29,9 +29,8 @@ def arrange_block_views(inputs: List[torch.Tensor], data_samples: List[DataSampl
     ids = []
     for sample in data_samples:
         if 'sample_idx' not in sample:
-            raise ValueError('BAM needs each data sample\'s image id: pack it with '
-                             "PackInputs(algorithm_keys=['sample_idx', 'block_index', "
-                             "'view_image_ids'])")
+            raise ValueError("BAM needs each data sample's image id (sample_idx, packed by "
+                             'PackInputs from the dataset)')
         image_id = int(sample.sample_idx)
         view_ids = sample.get('view_image_ids', [image_id] * NUM_VIEWS)
         if list(view_ids) != [image_id] * NUM_VIEWS:

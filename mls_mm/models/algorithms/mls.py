@@ -103,6 +103,7 @@ class MLS(BaseSelfSupervisor):
             g2, z2 = F.normalize(g2, dim=1), F.normalize(z2, dim=1)
         labels = self._multi_hot(data_samples) if self.num_classes is not None else None
 
+        # a copy: autograd keeps the negatives for backward, and enqueueing writes in place
         negatives = self.queue_z.feats.clone()                     # (D, d_z), pre-update
         if self.own_key_positive:
             self._enqueue(g2, z2, labels)
