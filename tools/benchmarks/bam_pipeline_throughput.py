@@ -14,6 +14,7 @@ import os.path as osp
 import time
 
 from mmcv.transforms import Compose
+from mmengine.registry import init_default_scope
 from mmpretrain.registry import TRANSFORMS
 
 import mls_mm  # noqa: F401
@@ -28,6 +29,7 @@ COCO = dict(bam='configs/bam/bam_resnet50_2xb62-coslr-400e_coco.py',
 
 def pipeline(config):
     cfg = load_config(osp.join(ROOT, config))
+    init_default_scope(cfg.default_scope)
     return Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline])
 
 
