@@ -1,10 +1,7 @@
 import os
-import socket
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper
@@ -12,6 +9,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mls_mm  # noqa: F401
+from helpers.dist_utils import run_in_processes
 from mls_mm.models.algorithms.bam import arrange_block_views
 
 
@@ -135,26 +133,20 @@ def _data(step, rank=None, world=1):
     return dict(inputs=views, data_samples=samples)
 
 
-def _worker(rank, world, port, out_dir):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+def _worker(rank, world, out_dir):
     model, optim = _build()
     ddp = MMDistributedDataParallel(module=model)
     logs = [{k: float(v) for k, v in ddp.train_step(_data(s, rank, world), optim).items()}
             for s in range(STEPS)]
     torch.save(dict(logs=logs, weight=model.backbone.conv1.weight.detach().clone()),
                os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
 
 
 def test_two_processes_equal_one(tmp_path):
     model, optim = _build()
     logs = [{k: float(v) for k, v in model.train_step(_data(s), optim).items()}
             for s in range(STEPS)]
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    mp.spawn(_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    run_in_processes(_worker, 2, str(tmp_path))
     ranks = [torch.load(tmp_path / f'rank{r}.pt', weights_only=True) for r in range(2)]
     for r in ranks:
         assert torch.allclose(r['weight'], model.backbone.conv1.weight, atol=1e-5)

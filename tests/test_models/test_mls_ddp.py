@@ -1,15 +1,13 @@
 """Two gloo processes on half batches each == one process on the whole batch."""
 import os
-import socket
 
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper
 from mmpretrain.registry import MODELS
 
 import mls_mm  # noqa: F401
+from helpers.dist_utils import run_in_processes
 from test_mls import _batch, tiny_mls_cfg
 
 GLOBAL_BATCH, STEPS = 8, 3
@@ -39,21 +37,12 @@ def _state(model, logs):
                 weight=model.backbone.conv1.weight.detach().clone())
 
 
-def _worker(rank, world, port, out_dir):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+def _worker(rank, world, out_dir):
     model, optim = _build()
     ddp = MMDistributedDataParallel(module=model)
     logs = [{k: float(v) for k, v in ddp.train_step(_data(s, rank, world), optim).items()}
             for s in range(STEPS)]
     torch.save(_state(model, logs), os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_two_processes_equal_one(tmp_path):
@@ -62,7 +51,7 @@ def test_two_processes_equal_one(tmp_path):
             for s in range(STEPS)]
     single = _state(model, logs)
 
-    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    run_in_processes(_worker, 2, str(tmp_path))
     ranks = [torch.load(tmp_path / f'rank{r}.pt', weights_only=True) for r in range(2)]
     for r in ranks:
         assert torch.equal(r['ptr'], single['ptr'])
