@@ -44,7 +44,7 @@ step "torch $TORCH + torchvision $TORCHVISION (wheels from this machine's disk w
 "${PIP[@]}" install --progress-bar off "torch==$TORCH" "torchvision==$TORCHVISION"
 
 if ! ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
-  step "building mmcv $MMCV with CPU ops from the sdist into $CACHE (about 12 minutes on 2 cores, once per machine)"
+  step "building mmcv $MMCV with CPU ops from the sdist into $CACHE (12 to 25 minutes on 2 cores, once per machine)"
   BUILD="$(mktemp -d)"
   trap 'rm -rf "$BUILD"' EXIT
   (cd "$BUILD" && "${PIP[@]}" download --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV")
