@@ -1,13 +1,7 @@
 # COCO train2017 images with >= 1 annotation (117,266; labels unused), BAM's block-wise views:
 # 4 blocks spanning (0.5 + c) of each side, c = 0.3 (the reference's COCO run), each augmented
 # by the two asymmetric pipelines into 224 px views (8 views per image), 62 images per GPU.
-dataset_type = 'CocoImageDataset'
-data_root = 'data/coco/'
-data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+_base_ = './coco_bs32_mocov2.py'
 
 crop_size = 224
 overlap = 0.3
@@ -38,16 +32,4 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=62,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='train2017/',
-        ann_file='annotations/instances_train2017.json',
-        filter_empty=True,
-        pipeline=train_pipeline))
+    dataset=dict(filter_empty=True, pipeline=train_pipeline))
