@@ -12,6 +12,7 @@ PINS = {
     'mmcv': '2.1.0',
     'mmpretrain': '1.2.0',
     'mmdet': '3.3.0',
+    'mmseg': '1.2.2',
 }
 
 

@@ -36,6 +36,8 @@ def test_losses_match_float64_reference(tau, lam):
     assert out['loss_nce'].item() == pytest.approx(ref_nce, rel=1e-10)
     # mmpretrain's BCE casts the targets with .float(), so it is float32-exact only
     assert out['loss_ml'].item() == pytest.approx(ref_ml, rel=1e-6)
+    assert out['ml_bce'].item() == pytest.approx(ref_ml / lam, rel=1e-6)
+    assert not out['ml_bce'].requires_grad
 
 
 def test_gradient_reaches_z1_only():

@@ -29,8 +29,11 @@ class MLSHead(BaseModule):
                      {\exp(z_1 \cdot z_2/\tau) + \sum_{n \in Q_z}\exp(z_1 \cdot n/\tau)}
 
     The total is :math:`L = L_{nce} + \lambda L_{ml}` where :math:`\lambda` is
-    ``loss_ml.loss_weight`` (0.5); ``loss_ml`` is returned already weighted, as OpenMMLab
-    heads do, and mmengine logs ``loss = loss_nce + loss_ml``.
+    ``loss_ml.loss_weight`` (0.5), kept as :attr:`ml_weight` (which
+    :class:`MLSWarmupHook` sets to 0 for InfoNCE-only warm-up epochs); ``loss_ml`` is
+    returned already weighted, as OpenMMLab heads do, so mmengine logs
+    ``loss = loss_nce + loss_ml``, and ``ml_bce`` is the unweighted :math:`L_{ml}`, logged
+    only (no ``loss`` in its name), so that the term can be followed through a warm-up.
 
     Args:
         temperature (float): tau, shared by both losses. Defaults to 0.2.
@@ -62,8 +65,9 @@ class MLSHead(BaseModule):
                              'scores every dictionary entry independently')
         self.temperature = temperature
         self.topk = topk
+        self.ml_weight = float(loss_ml.get('loss_weight', 1.0))
         self.loss_nce = MODELS.build(loss_nce)
-        self.loss_ml = MODELS.build(loss_ml)
+        self.loss_ml = MODELS.build({**loss_ml, 'loss_weight': 1.0})
 
     @torch.no_grad()
     def pseudo_labels(self, g1: torch.Tensor,
@@ -101,7 +105,8 @@ class MLSHead(BaseModule):
                 ``queue_z``.
 
         Returns:
-            dict: ``loss_nce`` and ``loss_ml`` (already times lambda).
+            dict: ``loss_nce``, ``loss_ml`` (already times lambda) and ``ml_bce`` (the
+            unweighted, detached L_ml, for the log).
         """
         queue_z = queue_z.detach()
         queue_z_ml = queue_z if queue_z_ml is None else queue_z_ml.detach()
@@ -110,5 +115,7 @@ class MLSHead(BaseModule):
         logits = torch.cat([l_pos, l_neg], dim=1) / self.temperature  # (B, 1 + D)
         nce_labels = torch.zeros(z1.shape[0], dtype=torch.long, device=z1.device)
         p = l_neg if queue_z_ml is queue_z else torch.einsum('bc,dc->bd', z1, queue_z_ml)
+        bce = self.loss_ml(p / self.temperature, targets)
         return dict(loss_nce=self.loss_nce(logits, nce_labels),
-                    loss_ml=self.loss_ml(p / self.temperature, targets))
+                    loss_ml=self.ml_weight * bce,
+                    ml_bce=bce.detach())

@@ -1,0 +1,3 @@
+from .mls_warmup_hook import MLSWarmupHook
+
+__all__ = ['MLSWarmupHook']
