@@ -3,7 +3,9 @@
     python tools/generate_scenes.py [--out data/scenes] [--num-train 512] [--num-val 128]
                                     [--image-size 128] [--seed 0] [--force]
 
-An existing dataset made with the same arguments is left alone (a stamp file records them).
+An existing dataset made with the same arguments is left alone (a stamp file records them);
+one written before the semantic-label maps existed gets them added (rendered from its own
+instances files, its images untouched).
 """
 import argparse
 import json
@@ -11,6 +13,7 @@ import os.path as osp
 import sys
 
 from mls_mm.datasets.scene_generator import generate_scenes
+from mls_mm.datasets.scene_semantic import semantic_maps_complete, write_semantic_maps
 
 
 def parse_args(argv=None):
@@ -33,6 +36,10 @@ def main(argv=None):
     if not args.force and osp.isfile(stamp):
         with open(stamp) as f:
             if json.load(f) == params:
+                if not semantic_maps_complete(args.out):
+                    print(f'[generate_scenes] {args.out}: adding the semantic-label maps')
+                    for split in ('train', 'val'):
+                        write_semantic_maps(args.out, split)
                 print(f'[generate_scenes] {args.out} is up to date ({params}); skipping')
                 return 0
     print(f'[generate_scenes] writing {args.out} ({params})')

@@ -6,9 +6,12 @@
     out_dir/val2017/...
     out_dir/annotations/instances_train2017.json   (COCO instances: bbox, RLE masks, areas)
     out_dir/annotations/instances_val2017.json
+    out_dir/annotations/semantic_{train,val}2017/<image stem>.png   (label maps, for mmseg)
 
 so that every COCO code path (pretraining folder, mmdet ``CocoDataset`` and ``CocoMetric``,
-the multi-label dataset) reads it unchanged.
+the multi-label dataset) reads it unchanged. The semantic-label maps (0 background, ``k`` the
+category of id ``k``) are rendered from the instances files themselves
+(:mod:`.scene_semantic`), so they agree with the masks pixel for pixel.
 
 What makes it a *scene* dataset rather than a toy:
 
@@ -35,6 +38,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from .coco_utils import coco_image_labels, load_coco_json
+from .scene_semantic import write_semantic_maps
 
 SHAPES = ('disc', 'square', 'triangle', 'cross')
 TEXTURES = ('striped', 'checkered', 'dotted')
@@ -203,7 +207,8 @@ def generate_scenes(out_dir: str,
                     min_scale: float = 0.2,
                     max_scale: float = 0.55,
                     seed: int = 0) -> Dict[str, str]:
-    """Write the built-in scene dataset to ``out_dir`` in COCO's layout.
+    """Write the built-in scene dataset to ``out_dir`` in COCO's layout, with the
+    semantic-label maps of every image (see :mod:`.scene_semantic`).
 
     Args:
         out_dir (str): Dataset root (created if missing).
@@ -224,6 +229,8 @@ def generate_scenes(out_dir: str,
                       min_scale, max_scale)
     _split(out_dir, 'val', num_val, num_train + 1, next_ann, rng, image_size, max_instances,
            min_scale, max_scale)
+    for split in ('train', 'val'):
+        write_semantic_maps(out_dir, split)
     return {split: osp.join(out_dir, 'annotations', f'instances_{split}2017.json')
             for split in ('train', 'val')}
 
