@@ -5,7 +5,7 @@ Importing the package registers its components into mmpretrain's registries (con
 compat fixes of :mod:`mls_mm.compat`.
 """
 from . import compat  # noqa: F401
-from . import datasets, engine, models  # noqa: F401
+from . import datasets, engine, models, transfer  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']
