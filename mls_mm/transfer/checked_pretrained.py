@@ -38,7 +38,7 @@ from .key_check import check_state_dict
 
 @WEIGHT_INITIALIZERS.register_module(name='CheckedPretrained')
 class CheckedPretrainedInit:
-    """Load a (part of a) checkpoint into a module, failing on any key mismatch.
+    r"""Load a (part of a) checkpoint into a module, failing on any key mismatch.
 
     Args:
         checkpoint (str): the checkpoint file (or an mmengine-readable URL).
@@ -48,22 +48,29 @@ class CheckedPretrainedInit:
         map_location (str): where to load the tensors. Defaults to ``'cpu'``.
         ignore_missing (Sequence[str]): regexes (``re.search``) of module keys allowed to be
             absent from the checkpoint; they keep their initialisation. Defaults to ``()``.
+        ignore_unexpected (Sequence[str]): regexes of checkpoint keys (after ``prefix``) the
+            module may lack; they are not loaded (e.g. ``[r'^layer4\.']`` for a C4 backbone
+            that stops at res4). Defaults to ``()``.
     """
 
     def __init__(self,
                  checkpoint: str,
                  prefix: str = 'backbone.',
                  map_location: str = 'cpu',
-                 ignore_missing: Union[str, Sequence[str]] = ()):
+                 ignore_missing: Union[str, Sequence[str]] = (),
+                 ignore_unexpected: Union[str, Sequence[str]] = ()):
         if not isinstance(checkpoint, str) or not checkpoint:
-            raise ValueError(f'init_cfg.checkpoint must be a non-empty path, got {checkpoint!r}')
+            raise ValueError(
+                f'init_cfg.checkpoint is {checkpoint!r}: set it to the pretraining checkpoint '
+                '(e.g. --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/RUN/'
+                'epoch_200.pth), or set init_cfg=None to train from random weights on purpose')
         if not isinstance(prefix, str):
             raise ValueError(f"init_cfg.prefix must be a string ('' for none), got {prefix!r}")
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.map_location = map_location
-        self.ignore_missing = ((ignore_missing, ) if isinstance(ignore_missing, str) else
-                               tuple(ignore_missing))
+        self.ignore_missing = _regexes(ignore_missing)
+        self.ignore_unexpected = _regexes(ignore_unexpected)
 
     def __call__(self, module: nn.Module) -> None:
         name = type(module).__name__
@@ -74,10 +81,12 @@ class CheckedPretrainedInit:
             weights, _ = load_backbone(self.checkpoint, self.prefix, self.map_location)
         except ValueError as err:
             raise ValueError(f'init_cfg.prefix={self.prefix!r} of {name}: {err}') from err
-        check_state_dict(
+        to_load = check_state_dict(
             weights, module.state_dict(), ignore_missing=self.ignore_missing,
+            ignore_unexpected=self.ignore_unexpected,
             what=f'{name} (init_cfg CheckedPretrained, prefix={self.prefix!r})',
             source_name=f'init_cfg.checkpoint {self.checkpoint!r}')
+        weights = {k: v for k, v in weights.items() if k in to_load}
         module.load_state_dict(weights, strict=not self.ignore_missing)
         protected = keep_loaded_weights(module, set(weights))
         print_log(f'CheckedPretrained: loaded {len(weights)} keys under {self.prefix!r} of '
@@ -89,6 +98,10 @@ class CheckedPretrainedInit:
     def _get_init_info(self) -> str:
         return (f'{self.__class__.__name__}: load {self.prefix!r} from {self.checkpoint} '
                 f'(keys checked)')
+
+
+def _regexes(value: Union[str, Sequence[str]]) -> tuple:
+    return (value, ) if isinstance(value, str) else tuple(value)
 
 
 def keep_loaded_weights(module: nn.Module, loaded_keys: Iterable[str]) -> int:

@@ -56,6 +56,7 @@ def check_state_dict(source: Mapping,
                      *,
                      ignore: Iterable[str] = (),
                      ignore_missing: Iterable[str] = (),
+                     ignore_unexpected: Iterable[str] = (),
                      what: str = 'the target model',
                      source_name: str = 'the checkpoint') -> Dict[str, Tuple[int, ...]]:
     """Compare ``source`` with ``target`` key by key; raise if anything differs.
@@ -67,26 +68,29 @@ def check_state_dict(source: Mapping,
         ignore (Iterable[str]): regexes (``re.search``) of keys dropped from both sides
             before comparing, e.g. ``(r'^fc\\.',)`` for torchvision's classifier.
         ignore_missing (Iterable[str]): regexes of target keys that may be absent from
-            ``source`` (they keep their initialisation); extra source keys still fail.
+            ``source`` (they keep their initialisation).
+        ignore_unexpected (Iterable[str]): regexes of source keys the target may lack (they
+            are not loaded), e.g. ``layer4`` for a backbone that stops at res4.
         what (str): the target, named in the message (e.g. ``'torchvision resnet50'``).
         source_name (str): the source, named in the message (e.g. the file path).
 
     Returns:
-        dict[str, tuple]: the compared keys (after ``ignore``) and their shapes.
+        dict[str, tuple]: the source keys to load (in both, after ``ignore``) and their shapes.
 
     Raises:
         KeyMismatchError: listing the missing, unexpected and mis-shaped keys (with shapes).
     """
     ignore = [re.compile(p) for p in ignore]
     ignore_missing = [re.compile(p) for p in ignore_missing]
+    ignore_unexpected = [re.compile(p) for p in ignore_unexpected]
     src = {k: _shape(v) for k, v in source.items() if not _matches(k, ignore)}
     tgt = {k: _shape(v) for k, v in target.items() if not _matches(k, ignore)}
 
     missing = sorted(k for k in tgt if k not in src and not _matches(k, ignore_missing))
-    unexpected = sorted(k for k in src if k not in tgt)
+    unexpected = sorted(k for k in src if k not in tgt and not _matches(k, ignore_unexpected))
     mis_shaped = [(k, src[k], tgt[k]) for k in sorted(src) if k in tgt and src[k] != tgt[k]]
     if not (missing or unexpected or mis_shaped):
-        return src
+        return {k: s for k, s in src.items() if k in tgt}
 
     message = (f'{source_name} does not match {what}: {len(missing)} missing, '
                f'{len(unexpected)} unexpected, {len(mis_shaped)} mis-shaped key(s)')
