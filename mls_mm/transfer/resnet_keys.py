@@ -21,7 +21,7 @@ _BN_FIELDS = r'(weight|bias|running_mean|running_var|num_batches_tracked)'
 _BLOCK = r'layer([1-4])\.(\d+)'
 #: The keys of a torchvision ResNet (= an OpenMMLab ResNet with BN) without ``fc``.
 _TORCHVISION_KEYS = [
-    rf'^conv1\.weight$',
+    r'^conv1\.weight$',
     rf'^bn1\.{_BN_FIELDS}$',
     rf'^{_BLOCK}\.conv([1-3])\.weight$',
     rf'^{_BLOCK}\.bn([1-3])\.{_BN_FIELDS}$',
@@ -59,7 +59,7 @@ def torchvision_to_detectron2(key: str) -> str:
     ``layer1.0.downsample.1.weight -> res2.0.shortcut.norm.weight``."""
     stage = lambda m: int(m[1]) + 1  # noqa: E731 - layer1..4 -> res2..5
     patterns = [
-        (rf'^conv1\.weight$', lambda m: 'stem.conv1.weight'),
+        (r'^conv1\.weight$', lambda m: 'stem.conv1.weight'),
         (rf'^bn1\.{_BN_FIELDS}$', lambda m: f'stem.conv1.norm.{m[1]}'),
         (rf'^{_BLOCK}\.conv([1-3])\.weight$',
          lambda m: f'res{stage(m)}.{m[2]}.conv{m[3]}.weight'),
@@ -76,7 +76,7 @@ def detectron2_to_torchvision(key: str) -> str:
     """Inverse of :func:`torchvision_to_detectron2`."""
     layer = lambda m: int(m[1]) - 1  # noqa: E731 - res2..5 -> layer1..4
     patterns = [
-        (rf'^stem\.conv1\.weight$', lambda m: 'conv1.weight'),
+        (r'^stem\.conv1\.weight$', lambda m: 'conv1.weight'),
         (rf'^stem\.conv1\.norm\.{_BN_FIELDS}$', lambda m: f'bn1.{m[1]}'),
         (r'^res([2-5])\.(\d+)\.conv([1-3])\.weight$',
          lambda m: f'layer{layer(m)}.{m[2]}.conv{m[3]}.weight'),

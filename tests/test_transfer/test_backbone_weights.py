@@ -91,7 +91,8 @@ def test_check_state_dict_lists_missing_unexpected_misshaped():
     assert e.missing == ['c.bias'] and e.unexpected == ['x.bias']
     assert e.mis_shaped == [('a.weight', (3, 2), (2, 3))]
     msg = str(e)
-    for text in ('ck.pth', 'torchvision resnet50', 'c.bias', 'x.bias', 'a.weight: (3, 2) != (2, 3)'):
+    for text in ('ck.pth', 'torchvision resnet50', 'c.bias', 'x.bias',
+                 'a.weight: (3, 2) != (2, 3)'):
         assert text in msg
 
 

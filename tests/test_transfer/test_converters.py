@@ -13,7 +13,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import mls_mm  # noqa: F401
-from mls_mm.transfer import NUM_BATCHES_TRACKED, detectron2_to_torchvision, torchvision_to_detectron2
+from mls_mm.transfer import (NUM_BATCHES_TRACKED, detectron2_to_torchvision,
+                             torchvision_to_detectron2)
 from tools.model_converters.extract_backbone import main
 
 MM_TARGETS = ('mmdet', 'mmseg', 'mmpretrain')
@@ -191,3 +192,10 @@ def test_cli_rejects_config_of_another_library(moco, tmp_path, capsys):
     assert main([moco['ckpt'], str(tmp_path / 'x.pth'), '--target', 'mmseg',
                  '--config', cfg]) == 1
     assert "default_scope is 'mmdet'" in capsys.readouterr().err
+
+
+def test_cli_missing_files_are_named(moco, tmp_path, capsys):
+    assert main([str(tmp_path / 'no_ckpt.pth'), str(tmp_path / 'x.pth')]) == 1
+    assert 'no_ckpt.pth' in capsys.readouterr().err
+    assert main([moco['ckpt'], str(tmp_path / 'x.pth'), '--config', 'no/cfg.py']) == 1
+    assert 'no/cfg.py' in capsys.readouterr().err

@@ -57,7 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         weights, source_meta = load_backbone(args.checkpoint, args.prefix)
         converted, checked = convert_backbone(weights, args.target, config=args.config,
                                               depth=args.depth, source=args.checkpoint)
-    except (KeyMismatchError, ValueError) as err:  # UnmappableKeyError is a ValueError
+    except (KeyMismatchError, ValueError, FileNotFoundError) as err:  # incl. UnmappableKeyError
         print(f'extract_backbone: {type(err).__name__}: {err}', file=sys.stderr)
         return 1
     meta = conversion_meta(args.checkpoint, source_meta,
