@@ -22,10 +22,11 @@ from typing import Mapping, Optional, Tuple
 
 import torch
 
-from .key_check import NUM_BATCHES_TRACKED, check_state_dict
+from .key_check import NUM_BATCHES_TRACKED, KeyMismatchError, check_state_dict
 from .resnet_keys import (detectron2_to_torchvision, infer_resnet_depth, mm_to_detectron2,
                           mm_to_torchvision, rename_keys)
-from .targets import MM_TARGETS, TARGETS, build_mm_backbone, torchvision_resnet
+from .targets import (MM_TARGETS, TARGETS, build_mm_backbone, build_mm_module,
+                      checked_init_modules, torchvision_resnet)
 
 TORCHVISION_CLASSIFIER = r'^fc\.'
 
@@ -64,6 +65,8 @@ def convert_backbone(weights: Mapping,
     if depth is None and not (target in MM_TARGETS and config is not None):
         depth = infer_resnet_depth(weights, source)
 
+    if target in MM_TARGETS and config is not None:
+        return OrderedDict(weights), check_against_config(weights, target, config, source)
     if target in MM_TARGETS:
         model, what = build_mm_backbone(target, config, depth)
         check_state_dict(weights, model.state_dict(), what=what, source_name=source)
@@ -82,6 +85,32 @@ def convert_backbone(weights: Mapping,
                      if not re.search(NUM_BATCHES_TRACKED, k))
     check_detectron2(d2, depth, source)
     return d2, f'{tv_what}, via the detectron2 -> torchvision key mapping'
+
+
+def check_against_config(weights: Mapping, target: str, config: str, source: str) -> str:
+    """Check ``weights`` against every module of ``config`` that will load them.
+
+    Each ``CheckedPretrained`` module (see :func:`~mls_mm.transfer.targets.
+    checked_init_modules`) is checked with its own ``ignore_missing`` / ``ignore_unexpected``,
+    exactly as it will load at fine-tuning time; then every weight must have a home in one
+    of them (a key that no module loads would be silently dropped).
+    """
+    modules = checked_init_modules(config, target)
+    homes = set()
+    for key, module_cfg, init in modules:
+        what = f'{target} {module_cfg.get("type")} of {key} in {config}'
+        loaded = check_state_dict(weights, build_mm_module(target, module_cfg).state_dict(),
+                                  ignore_missing=init.get('ignore_missing', ()),
+                                  ignore_unexpected=init.get('ignore_unexpected', ()),
+                                  what=what, source_name=source)
+        homes.update(loaded)
+    homeless = sorted(k for k in weights if k not in homes)
+    if homeless:
+        raise KeyMismatchError(
+            f'{source}: {len(homeless)} keys would not be loaded by any module of {config} '
+            f'({", ".join(k for k, _, _ in modules)}): ' + ', '.join(homeless[:20]),
+            unexpected=homeless)
+    return ' + '.join(k for k, _, _ in modules) + f' of {config}'
 
 
 def check_detectron2(d2_weights: Mapping, depth: int, source: str = 'the detectron2 weights'):

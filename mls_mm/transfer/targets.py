@@ -7,7 +7,7 @@ its ``init_cfg`` dropped: building for a check must not load anything) or as a p
 """
 import copy
 import importlib
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.config import Config
@@ -50,6 +50,46 @@ def backbone_cfg_from_config(config: str, target: str) -> dict:
     backbone.pop('init_cfg', None)  # never load weights while building the check target
     backbone.pop('pretrained', None)
     return backbone
+
+
+def checked_init_modules(config: str, target: str) -> List[Tuple[str, dict, dict]]:
+    """The modules of ``config``'s model that load the converted weights.
+
+    Every sub-config of ``model`` (at any depth) whose ``init_cfg`` is a ``CheckedPretrained``
+    counts: ``model.backbone``, and in C4 detectors ``model.roi_head.shared_head`` (res5 taken
+    from the backbone's ``layer4``). A config with no such ``init_cfg`` gives
+    ``model.backbone`` alone, checked strictly.
+
+    Returns:
+        list[tuple[str, dict, dict]]: (config key, module config without ``init_cfg``, the
+        ``init_cfg``) for each.
+    """
+    cfg = Config.fromfile(config)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg['custom_imports'])
+    found = []
+
+    def visit(node, key):
+        if isinstance(node, dict):
+            init = node.get('init_cfg')
+            if isinstance(init, dict) and init.get('type') == 'CheckedPretrained':
+                module = copy.deepcopy(dict(node))
+                module.pop('init_cfg')
+                found.append((key, module, dict(init)))
+            for child_key, child in node.items():
+                if child_key != 'init_cfg':
+                    visit(child, f'{key}.{child_key}')
+
+    visit(cfg.get('model', {}), 'model')
+    if not found:
+        found.append(('model.backbone', backbone_cfg_from_config(config, target), {}))
+    return found
+
+
+def build_mm_module(target: str, module_cfg: dict) -> nn.Module:
+    """Build one module config with ``target``'s ``MODELS`` registry and scope."""
+    with DefaultScope.overwrite_default_scope(target):
+        return mm_registry(target).build(module_cfg)
 
 
 def build_mm_backbone(target: str,

@@ -39,7 +39,7 @@ def test_one_step_enqueues_the_momentum_keys_row_aligned():
     model = MODELS.build(tiny_mls_cfg(shuffle_bn=False))
     views, samples = _batch(8)
     losses = model.loss(views, samples)
-    assert set(losses) == {'loss_nce', 'loss_ml'}
+    assert set(losses) == {'loss_nce', 'loss_ml', 'ml_bce'}
     assert int(model.queue_g.ptr) == int(model.queue_z.ptr) == 8
     # the keys are the momentum encoder's outputs for view 2, rows 0-7 of both queues
     with torch.no_grad():

@@ -1,0 +1,96 @@
+# The built-in scenes (tools/generate_scenes.py) as an mmdet instance-segmentation dataset:
+# COCO layout, 12 classes, the 128 px images at their size (objects are 26-70 px),
+# CocoMetric for bbox and segm; and the scaled-down model parts the twins share. Only
+# `scenes_*` variables are defined here, so that a twin can inherit this file beside a COCO /
+# VOC / Cityscapes config and replace that config's data and sizes with them.
+scenes_data_root = 'data/scenes/'
+scenes_metainfo = dict(classes=(
+    'striped_disc', 'checkered_disc', 'dotted_disc', 'striped_square', 'checkered_square',
+    'dotted_square', 'striped_triangle', 'checkered_triangle', 'dotted_triangle',
+    'striped_cross', 'checkered_cross', 'dotted_cross'))
+scenes_scale = (128, 128)
+scenes_train_dataloader = dict(
+    _delete_=True,
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    dataset=dict(
+        type='CocoDataset',
+        data_root=scenes_data_root,
+        metainfo=scenes_metainfo,
+        ann_file='annotations/instances_train2017.json',
+        data_prefix=dict(img='train2017/'),
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+            dict(type='Resize', scale=scenes_scale, keep_ratio=True),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PackDetInputs'),
+        ]))
+scenes_val_dataloader = dict(
+    _delete_=True,
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CocoDataset',
+        data_root=scenes_data_root,
+        metainfo=scenes_metainfo,
+        ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        test_mode=True,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=scenes_scale, keep_ratio=True),
+            dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+            dict(type='PackDetInputs',
+                 meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                            'scale_factor')),
+        ]))
+scenes_val_evaluator = dict(
+    _delete_=True,
+    type='CocoMetric',
+    ann_file=scenes_data_root + 'annotations/instances_val2017.json',
+    metric=['bbox', 'segm'])
+
+# Scaled to 2 CPU cores (the departures the twins share): the scenes backbone, ResNet-18; FPN
+# and heads 128 channels wide instead of 256; with at most 6 objects per image, 300 proposals
+# and 64 sampled ROIs per image instead of 2000 and 512 (the 4-conv box head on 512 ROIs alone
+# costs ~20 s per iteration on 2 cores).
+scenes_width = 128
+scenes_num_classes = 12
+scenes_proposals = dict(
+    train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=300),
+                   rcnn=dict(sampler=dict(num=64))),
+    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300)))
+scenes_fpn_model = dict(
+    backbone=dict(depth=18),
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=scenes_width),
+    rpn_head=dict(in_channels=scenes_width, feat_channels=scenes_width),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=scenes_width),
+        bbox_head=dict(num_classes=scenes_num_classes, in_channels=scenes_width,
+                       conv_out_channels=scenes_width),
+        mask_roi_extractor=dict(out_channels=scenes_width),
+        mask_head=dict(num_classes=scenes_num_classes, in_channels=scenes_width,
+                       conv_out_channels=scenes_width)),
+    **scenes_proposals)
+# C4: ResNet-18's res4 has 256 channels and its res5 (the ROI head) 512
+scenes_c4_model = dict(
+    backbone=dict(depth=18),
+    rpn_head=dict(in_channels=256, feat_channels=256),
+    roi_head=dict(
+        shared_head=dict(depth=18),
+        bbox_roi_extractor=dict(out_channels=256),
+        bbox_head=dict(num_classes=scenes_num_classes, in_channels=512)),
+    **scenes_proposals)
+scenes_c4_mask_model = dict(
+    scenes_c4_model,
+    roi_head=dict(scenes_c4_model['roi_head'],
+                  mask_head=dict(num_classes=scenes_num_classes, in_channels=512,
+                                 conv_out_channels=scenes_width)))

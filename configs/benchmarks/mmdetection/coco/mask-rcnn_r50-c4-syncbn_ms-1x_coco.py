@@ -1,0 +1,51 @@
+# Mask R-CNN R50-C4 1x on COCO, MoCo's detection protocol (MLS Table 2, BAM's transfer):
+# detectron2's coco_R_50_C4_1x_moco.yaml written on mmdet's base.
+# Departures from mmdet's mask-rcnn_r50-caffe-c4_1x_coco.py, all from that protocol:
+#   - pytorch-style ResNet (stride in the 3x3 conv) with torchvision's RGB mean/std, as the SSL
+#     backbones are trained, instead of the caffe-style detectron2 ImageNet weights;
+#   - SyncBN in the backbone and in the res5 ROI head, no frozen stages, norm_eval=False;
+#   - the res5 ROI head carries an extra norm after res5 (mmpretrain's ResLayerExtraNorm,
+#     detectron2's Res5ROIHeadsExtraNorm);
+#   - res5 of the ROI head starts from the checkpoint's layer4 (mmdet's C4 configs leave it
+#     Kaiming-initialised); both inits are CheckedPretrained: a missing, unexpected or
+#     mis-shaped key stops the run, only the extra norm (not in any backbone) starts fresh;
+#   - multi-scale training, short side 640-800 step 32, 12 epochs = 90k iterations at 16.
+# Not reproduced: detectron2's precise BN.
+_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
+custom_imports = dict(
+    imports=['mls_mm', 'mmpretrain.models.utils.res_layer_extra_norm'],
+    allow_failed_imports=False)
+
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+    backbone=dict(
+        frozen_stages=-1,
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        # the backbone stops at res4; res5 lives in the ROI head
+        init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
+                      ignore_unexpected=[r'^layer4\.'])),
+    roi_head=dict(
+        shared_head=dict(
+            type='ResLayerExtraNorm',
+            norm_cfg=norm_cfg,
+            norm_eval=False,
+            style='pytorch',
+            init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
+                          ignore_unexpected=[r'^(conv1|bn1|layer[123])\.'],
+                          ignore_missing=[r'^norm\.']))))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='RandomChoiceResize',
+         scales=[(1333, 640), (1333, 672), (1333, 704), (1333, 736), (1333, 768),
+                 (1333, 800)],
+         keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,0 +1,25 @@
+# CPU twin of coco/mask-rcnn_r50-c4-syncbn_ms-1x_coco.py on the built-in scenes: the same
+# detector and protocol (res5 ROI head with the extra norm, res5 from the checkpoint's layer4;
+# SyncBN becomes BN in a one-process run), scaled to 2 CPU cores as
+# ../_base_/scenes_instance.py says, with the schedule of the FPN twin.
+# Fine-tune: bash tools/benchmarks/mmdetection/dist_train.sh THIS_CONFIG <pretraining run> 1
+# Random init: --cfg-options model.backbone.init_cfg=None model.roi_head.shared_head.init_cfg=None
+_base_ = ['../coco/mask-rcnn_r50-c4-syncbn_ms-1x_coco.py', '../_base_/scenes_instance.py']
+
+model = {{_base_.scenes_c4_mask_model}}
+train_dataloader = {{_base_.scenes_train_dataloader}}
+val_dataloader = {{_base_.scenes_val_dataloader}}
+test_dataloader = val_dataloader
+val_evaluator = {{_base_.scenes_val_evaluator}}
+test_evaluator = val_evaluator
+
+max_epochs = 6
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[4, 5],
+         gamma=0.1),
+]
+optim_wrapper = dict(optimizer=dict(lr=0.02))
+default_hooks = dict(logger=dict(interval=16), checkpoint=dict(interval=max_epochs))
+auto_scale_lr = dict(base_batch_size=4)
