@@ -7,10 +7,11 @@ import argparse
 import os
 
 from mmengine.config import DictAction
+from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 
 import mls_mm  # noqa: F401 - registers the plugin and the checkpoint compat
-from mls_mm.utils import load_config
+from mls_mm.utils import init_distributed, load_config
 
 
 def parse_args():
@@ -39,6 +40,8 @@ def main():
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    if args.launcher != 'none' and not is_distributed():
+        init_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

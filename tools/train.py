@@ -7,12 +7,12 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.dist import get_world_size, init_dist, is_distributed
+from mmengine.dist import get_world_size, is_distributed
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mls_mm  # noqa: F401 - registers the plugin and the checkpoint compat
-from mls_mm.utils import check_queue_config, load_config
+from mls_mm.utils import check_queue_config, init_distributed, load_config
 
 
 def parse_args():
@@ -52,7 +52,7 @@ def main():
         cfg.auto_scale_lr.enable = True
 
     if args.launcher != 'none' and not is_distributed():
-        init_dist(args.launcher, **cfg.get('env_cfg', {}).get('dist_cfg', {}))
+        init_distributed(args.launcher, cfg)
     check_queue_config(cfg, get_world_size())
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

@@ -1,3 +1,3 @@
-from .launch import check_queue_config, load_config
+from .launch import check_queue_config, init_distributed, load_config, replace_sync_bn
 
-__all__ = ['check_queue_config', 'load_config']
+__all__ = ['check_queue_config', 'init_distributed', 'load_config', 'replace_sync_bn']

@@ -3,6 +3,7 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
+from mmengine.dist import init_dist
 from mmengine.logging import print_log
 
 
@@ -27,7 +28,54 @@ def load_config(path: str, work_dir=None, cfg_options=None, launcher: str = 'non
         if dist_cfg.get('backend', 'nccl') == 'nccl':
             print_log('no CUDA device: using the gloo backend instead of nccl', logger='current')
             dist_cfg['backend'] = 'gloo'
+        # mmengine's default wrapper pins DDP to device LOCAL_RANK, a CUDA device
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+        wrapper.setdefault('device_ids', None)
+        cfg.model_wrapper_cfg = wrapper
+        replaced = replace_sync_bn(cfg.get('model', {}))
+        if replaced:
+            print_log(f'no CUDA device: SyncBN runs only on CUDA, so {len(replaced)} norm '
+                      f'layers ({", ".join(replaced[:4])}{", ..." if len(replaced) > 4 else ""}) '
+                      'use per-process BN in this CPU run', logger='current', level=30)
     return cfg
+
+
+def replace_sync_bn(node, key: str = 'model') -> list:
+    """Turn every ``norm_cfg`` of type SyncBN under ``node`` into BN, in place.
+
+    torch's SyncBatchNorm refuses CPU tensors, and mmengine reverts SyncBN to BN only in
+    non-distributed runs; a multi-process CPU (gloo) run needs the same. Returns the config
+    keys it changed.
+    """
+    changed = []
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            if (child_key == 'norm_cfg' and isinstance(child, dict)
+                    and child.get('type') == 'SyncBN'):
+                child['type'] = 'BN'
+                changed.append(f'{key}.norm_cfg')
+            else:
+                changed += replace_sync_bn(child, f'{key}.{child_key}')
+    elif isinstance(node, (list, tuple)):
+        for index, child in enumerate(node):
+            changed += replace_sync_bn(child, f'{key}.{index}')
+    return changed
+
+
+def init_distributed(launcher: str, cfg: Config) -> None:
+    """Join the process group of a ``--launcher`` run before the Runner is built.
+
+    mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``, which fails on a
+    CPU-only machine; there the group is joined with ``torch.distributed`` directly (gloo,
+    rank and world size from torchrun's environment).
+    """
+    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+    if launcher == 'pytorch' and not torch.cuda.is_available():
+        torch.distributed.init_process_group(**dist_cfg)
+    else:
+        init_dist(launcher, **dist_cfg)
 
 
 def global_batch_size(cfg: Config, world_size: int) -> int:
