@@ -13,10 +13,11 @@
 #   test on the whole 128x128 image);
 # - 1 process x 8 images (the Cityscapes global batch, so the same lr 0.01), 100 iterations
 #   (poly decay over 100), validation and checkpoint once at the end, log every 10.
-#   The output stride stays 8 (dilated stages 3-4), which makes even ResNet-18 cost about
-#   2.5 s an iteration on 2 CPU cores: about 5 minutes in all with the validation.
+#   The output stride stays 8 (dilated stages 3-4), which makes even ResNet-18 cost 1.5 to 5 s
+#   an iteration on 2 CPU cores: 5 to 9 minutes in all with the validation.
 #
-# Start from a scenes pretraining run (converted, checked):
+# Start from a scenes pretraining run (converted, checked; on a machine without a GPU convert
+# and train in two steps, see ../README.md):
 #   bash tools/benchmarks/mmsegmentation/dist_train.sh \
 #       configs/benchmarks/mmsegmentation/scenes/pspnet_r18b-d8_1xb8-100i_scenes-64x64.py \
 #       work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes 1
