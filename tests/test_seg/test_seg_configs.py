@@ -13,7 +13,8 @@ import mls_mm  # noqa: F401
 import mls_mm.seg  # noqa: F401
 from mls_mm.utils import load_config
 
-CITYSCAPES = 'configs/benchmarks/mmsegmentation/cityscapes/{}_r50b-d8_4xb2-40k_cityscapes-512x1024.py'
+CITYSCAPES = ('configs/benchmarks/mmsegmentation/cityscapes/'
+              '{}_r50b-d8_4xb2-40k_cityscapes-512x1024.py')
 SCENES = 'configs/benchmarks/mmsegmentation/scenes/{}_r18b-d8_1xb8-100i_scenes-64x64.py'
 MMSEG_BASE = '{0}/{0}_r50-d8_4xb2-40k_cityscapes-512x1024.py'  # under mmseg/.mim/configs
 METHODS = ('pspnet', 'psanet')
@@ -137,13 +138,15 @@ def test_twin_loads_the_checked_weights(repo_root, scenes_root, tmp_path):
     from mmseg.models.backbones import ResNet
     torch.save(dict(state_dict={f'backbone.{k}': v
                                 for k, v in ResNet(depth=34).state_dict().items()}), ckpt)
-    with pytest.raises(Exception, match='layer1.2'):
+    from mls_mm.transfer import KeyMismatchError
+    with pytest.raises(KeyMismatchError, match=r'layer1\.2'):
         MODELS.build(cfg.model).init_weights()
 
 
 def test_iou_metric_of_the_twins_gives_100_for_ground_truth_only(repo_root, scenes_root,
                                                                 build_scenes_seg):
-    """The twins' evaluator config on the real label maps: perfect -> 100, all background -> less."""
+    """The twins' evaluator on the real label maps: ground truth -> 100, all background -> its
+    exact value."""
     from mmseg.registry import METRICS
     from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
