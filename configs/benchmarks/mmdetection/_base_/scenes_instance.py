@@ -62,7 +62,7 @@ scenes_val_evaluator = dict(
 # and heads 128 channels wide instead of 256; with at most 6 objects per image, 300 proposals
 # and 64 sampled ROIs per image instead of 2000 and 512 (the 4-conv box head on 512 ROIs alone
 # costs ~20 s per iteration on 2 cores).
-scenes_width = 128
+scenes_width = 64
 scenes_num_classes = 12
 scenes_proposals = dict(
     train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=300),
