@@ -4,6 +4,8 @@
 # over the run, chance ln 1025 = 6.9); with random-resized crops of 50-100 % and flips alone it
 # falls steadily (5.25 -> 4.47 with a queue of 256). The instances' colours are random in these
 # data, so colour is no shortcut to the categories that colour jitter would have to remove.
+_base_ = './coco_bs32_mocov2.py'
+
 data_root = 'data/scenes/'
 crop_size = 64
 view_pipeline = [
