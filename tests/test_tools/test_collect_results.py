@@ -1,0 +1,223 @@
+"""Benchmark tables from fixture work_dirs: numbers from the logs, `missing` where nothing was
+logged, README markers idempotent, metafile entries kept."""
+import json
+import os
+import os.path as osp
+import shutil
+
+import pytest
+import yaml
+
+from mls_mm.utils.results import latest_metrics, run_facts, train_history
+from tools.analysis_tools import collect_results as cr
+from tools.analysis_tools.method_folders import BEGIN, END, update_metafile, update_readme
+
+MLS_CONFIG = 'mls_resnet18_1xb32-coslr-10e_scenes'
+
+
+def write_run(wd, launches, config_name=None, cfg_text='', world_size=1):
+    """A work_dir as mmengine writes it: ``launches`` maps timestamp -> scalar records."""
+    os.makedirs(wd, exist_ok=True)
+    if config_name:
+        with open(osp.join(wd, config_name + '.py'), 'w') as f:
+            f.write(cfg_text)
+    for ts, records in launches.items():
+        os.makedirs(osp.join(wd, ts, 'vis_data'), exist_ok=True)
+        with open(osp.join(wd, ts, f'{ts}.log'), 'w') as f:
+            f.write(f'    Distributed training: {world_size > 1}\n    GPU number: {world_size}\n')
+        with open(osp.join(wd, ts, 'vis_data', 'scalars.json'), 'w') as f:
+            f.writelines(json.dumps(r) + '\n' for r in records)
+        if config_name:
+            shutil.copy(osp.join(wd, config_name + '.py'), osp.join(wd, ts, 'vis_data',
+                                                                     'config.py'))
+
+
+def train_lines(epochs, iters_per_epoch=2, first=1):
+    return [dict(lr=0.1, loss=5.0 - 0.1 * s, loss_nce=4.0, epoch=(s - 1) // iters_per_epoch + 1,
+                 iter=s, step=s)
+            for s in range((first - 1) * iters_per_epoch + 1, epochs * iters_per_epoch + 1)]
+
+
+PRE_CFG = ("train_cfg = dict(type='EpochBasedTrainLoop', max_epochs={e})\n"
+           "train_dataloader = dict(batch_size={b}, dataset=dict(type='CocoImageDataset', "
+           "data_root='data/scenes/'))\n")
+DOWN_CFG = "val_dataloader = dict(dataset=dict(data_root='data/scenes/'))\n"
+PROBE = {'multi-label/mAP': 'mAP', 'multi-label/f1-score': 'CF1'}
+
+
+@pytest.fixture
+def runs(tmp_path):
+    root = str(tmp_path / 'main')
+    # MLS: a resumed pretraining (2 launches, 2 processes), probe and transfer
+    write_run(osp.join(root, 'pretrain/mls'),
+              {'20260101_000000': train_lines(4), '20260102_000000': train_lines(10, first=5)},
+              MLS_CONFIG, PRE_CFG.format(e=10, b=32), world_size=2)
+    write_run(osp.join(root, 'probe/mls'), {
+        '20260103_000000': train_lines(10) + [
+            {'multi-label/mAP': 40.0, 'multi-label/f1-score': 30.0, 'step': 5},
+            {'multi-label/mAP': 51.25, 'multi-label/f1-score': 44.5, 'step': 10}],
+        # a later launch that stopped before evaluating: the metrics stay those above
+        '20260104_000000': train_lines(2)}, 'probe', DOWN_CFG)
+    write_run(osp.join(root, 'transfer/mls'), {'20260105_000000': train_lines(2) + [
+        {'coco/bbox_mAP': 0.1234, 'time': 0.5, 'step': 2}]}, 'det', DOWN_CFG)  # no segm
+    # MoCo v2: pretraining and probe, no transfer run at all
+    write_run(osp.join(root, 'pretrain/mocov2'), {'20260101_000000': train_lines(3)},
+              'mocov2_x', PRE_CFG.format(e=10, b=16))
+    write_run(osp.join(root, 'probe/mocov2'), {'20260103_000000': [
+        {'multi-label/mAP': 33.0, 'multi-label/f1-score': 22.0, 'step': 10}]}, 'p', DOWN_CFG)
+    spec = dict(
+        root=root, pretrain=dict(run='pretrain/{method}'),
+        methods=[dict(name='mocov2', title='MoCo v2', folder='configs/mocov2'),
+                 dict(name='mls', title='MLS', folder='configs/mls'),
+                 dict(name='random', title='random init', pretrain=False)],
+        downstream=[
+            dict(name='probe', run='probe/{method}', task='Multi-Label Classification',
+                 metrics=[dict(name=n, keys=['nope', k]) for k, n in PROBE.items()]),
+            dict(name='transfer', run='transfer/{method}', task='Object Detection', metrics=[
+                dict(name='box AP', keys=['coco/bbox_mAP'], scale=100, digits=1),
+                dict(name='mask AP', keys=['coco/segm_mAP'], scale=100, digits=1,
+                     task='Instance Segmentation')])])
+    return root, spec
+
+
+def test_results_reading(runs):
+    root, _ = runs
+    facts = run_facts(osp.join(root, 'pretrain/mls'))
+    assert facts['config'] == MLS_CONFIG and facts['batch_size'] == 32
+    assert facts['world_size'] == 2 and facts['max_epochs'] == 10 and facts['last_epoch'] == 10
+    steps = [r['step'] for r in train_history(osp.join(root, 'pretrain/mls'))]
+    assert steps == list(range(1, 21))  # the resumed launch continues the first
+    found = latest_metrics(osp.join(root, 'probe/mls'), ['multi-label/mAP'])
+    assert found['values'] == {'multi-label/mAP': 51.25} and found['step'] == 10
+    assert found['source'].endswith('20260103_000000')
+    assert run_facts(osp.join(root, 'transfer/bam')) is None
+
+
+def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
+    root, spec = runs
+    table = cr.collect(spec)
+    rows = {r['name']: r['cells'] for r in table['rows']}
+    assert rows['mls'] == {'Data': 'data/scenes', 'Epochs': '10', 'Batch': '64 (2x32)',
+                           'probe mAP': '51.25', 'probe CF1': '44.50',
+                           'transfer box AP': '12.3', 'transfer mask AP': 'missing'}
+    assert rows['mocov2'] == {'Data': 'data/scenes', 'Epochs': '3 of 10', 'Batch': '16 (1x16)',
+                              'probe mAP': '33.00', 'probe CF1': '22.00',
+                              'transfer box AP': 'missing', 'transfer mask AP': 'missing'}
+    assert set(rows['random'].values()) == {'-', 'missing'}
+    notes = '\n'.join(table['notes'])
+    assert f"none of ['coco/segm_mAP'] logged in `{root}/transfer/mls/20260105_000000`" in notes
+    assert f'MoCo v2, transfer: no run (no launch folder under `{root}/transfer/mocov2`)' in notes
+    text = cr.to_markdown(table)
+    assert f'| MLS | data/scenes | 10 | 64 (2x32) | 51.25 | 44.50 | 12.3 | missing | ' \
+           f'`{MLS_CONFIG}.py` | [pretrain]({root}/pretrain/mls/20260102_000000/' in text
+    mls = next(r for r in table['rows'] if r['name'] == 'mls')
+    assert mls['results'] == [
+        dict(Task='Multi-Label Classification', Dataset='scenes',
+             Metrics={'mAP': 51.25, 'CF1': 44.5}),
+        dict(Task='Object Detection', Dataset='scenes', Metrics={'box AP': 12.34})]
+    # the CLI: a spec file in YAML, --out
+    spec_file, out = str(tmp_path / 'spec.yml'), str(tmp_path / 'out' / 'table.md')
+    with open(spec_file, 'w') as f:
+        yaml.safe_dump(spec, f)
+    cr.main(['--spec', spec_file, '--out', out])
+    with open(out) as f:
+        written = f.read()
+    assert '| MLS | data/scenes | 10 | 64 (2x32) | 51.25 |' in written
+    assert '[pretrain](../main/pretrain/mls/20260102_000000/20260102_000000.log)' in written
+    assert '[probe](../main/probe/mls/20260103_000000/20260103_000000.log)' in written
+
+
+def test_default_spec_on_an_empty_root(tmp_path):
+    table = cr.collect(cr.load_spec(), str(tmp_path))
+    assert [r['name'] for r in table['rows']] == ['mocov2', 'simsiam', 'mls', 'bam', 'random']
+    assert all(v in ('missing', '-') for r in table['rows'] for v in r['cells'].values())
+    assert 'probe mAP' in table['columns'] and 'transfer mask AP' in table['columns']
+
+
+def test_readme_markers_idempotent(runs, tmp_path, repo_root):
+    root, spec = runs
+    readme = str(tmp_path / 'README.md')
+    shutil.copy(osp.join(repo_root, 'configs/mls/README.md'), readme)
+    with open(readme) as f:
+        original = f.read()
+    table = cr.collect(spec)
+    mls = next(r for r in table['rows'] if r['name'] == 'mls')
+    assert update_readme(readme, cr.render_row(table, mls, str(tmp_path)))
+    with open(readme) as f:
+        first = f.read()
+    head, rest = first.split(BEGIN)
+    block, tail = rest.split(END)
+    assert head + tail.lstrip('\n') == original  # only the block (and its blank line) added
+    assert head.rstrip().endswith('not MLS\'s benefit.')  # end of the Results section
+    assert tail.startswith('\n\n## Citation')
+    assert '| data/scenes | 10 | 64 (2x32) | 51.25 |' in block and 'segm_mAP' in block
+    assert not update_readme(readme, cr.render_row(table, mls, str(tmp_path)))  # idempotent
+    # new numbers replace the block and nothing else
+    assert update_readme(readme, 'other numbers')
+    with open(readme) as f:
+        second = f.read()
+    assert second.split(BEGIN)[0] == head and second.split(END)[1] == tail
+    assert 'other numbers' in second and '51.25' not in second
+    # a README without a Results section gets one at the end
+    bare = str(tmp_path / 'bare.md')
+    with open(bare, 'w') as f:
+        f.write('# Title\n\ntext\n')
+    update_readme(bare, 'x')
+    with open(bare) as f:
+        assert f.read().startswith('# Title\n\ntext\n\n## Results\n\n' + BEGIN)
+
+
+def test_metafile_update_keeps_other_entries(runs, tmp_path, repo_root):
+    root, spec = runs
+    meta = str(tmp_path / 'metafile.yml')
+    shutil.copy(osp.join(repo_root, 'configs/mls/metafile.yml'), meta)
+    with open(meta) as f:
+        original_text = f.read()
+    original = yaml.safe_load(original_text)
+    table = cr.collect(spec)
+    mls = next(r for r in table['rows'] if r['name'] == 'mls')
+    assert update_metafile(meta, MLS_CONFIG, mls['results'])
+    with open(meta) as f:
+        text = f.read()
+    data = yaml.safe_load(text)
+    entry = next(m for m in data['Models'] if m['Name'] == MLS_CONFIG)
+    assert entry['Results'] == mls['results']
+    entry['Results'] = None
+    assert data == original  # nothing else changed ...
+    assert '# paper, Table 1' in text  # ... and the comments of other entries are kept
+    before = original_text.split(f'- Name: {MLS_CONFIG}')[0]
+    assert text.startswith(before)
+    assert not update_metafile(meta, MLS_CONFIG, mls['results'])  # idempotent
+    # a new result for one (Task, Dataset) replaces that one only
+    new = [dict(Task='Object Detection', Dataset='scenes', Metrics={'box AP': 1.0})]
+    update_metafile(meta, MLS_CONFIG, new)
+    with open(meta) as f:
+        entry = next(m for m in yaml.safe_load(f)['Models'] if m['Name'] == MLS_CONFIG)
+    assert entry['Results'] == [mls['results'][0]] + new
+    # an entry that does not exist yet is appended, with the collection's name
+    update_metafile(meta, 'mls_other', new, {'Epochs': 3}, 'configs/mls/mls_other.py')
+    with open(meta) as f:
+        models = yaml.safe_load(f)['Models']
+    assert models[:-1] == [m for m in models if m['Name'] != 'mls_other']
+    assert models[-1] == {'Name': 'mls_other', 'In Collection': 'MLS', 'Metadata': {'Epochs': 3},
+                          'Results': new, 'Config': 'configs/mls/mls_other.py'}
+
+
+def test_update_method_folders_cli(runs, tmp_path, repo_root, monkeypatch):
+    root, spec = runs
+    for m in ('mls', 'mocov2'):
+        shutil.copytree(osp.join(repo_root, 'configs', m), str(tmp_path / 'configs' / m))
+    monkeypatch.chdir(tmp_path)
+    spec_file = str(tmp_path / 'spec.json')
+    with open(spec_file, 'w') as f:
+        json.dump(spec, f)
+    cr.main(['--spec', spec_file, '--update-method-folders'])
+    assert osp.isfile(osp.join(root, 'results.md'))
+    with open('configs/mocov2/README.md') as f:
+        readme = f.read()
+    assert '| data/scenes | 3 of 10 | 16 (1x16) | 33.00 | 22.00 | missing | missing |' in readme
+    assert '(../../main/pretrain/mocov2/20260101_000000/20260101_000000.log)' in readme
+    with open('configs/mocov2/metafile.yml') as f:
+        models = yaml.safe_load(f)['Models']
+    assert models[-1]['Name'] == 'mocov2_x' and models[-1]['Metadata'] == {
+        'Epochs': 10, 'Batch Size': 16, 'Training Data': 'data/scenes/'}

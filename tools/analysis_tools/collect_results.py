@@ -1,0 +1,220 @@
+"""Benchmark tables from the logs of pretraining and downstream work_dirs.
+
+Writes one comparison table (method, data, epochs, batch, downstream metrics, config, log) as
+markdown to stdout and to ``--out``; with ``--update-method-folders``, also each method
+folder's README table (between ``<!-- results:begin -->`` / ``<!-- results:end -->``) and its
+``metafile.yml`` ``Results`` (see ``method_folders.py``). Every number comes from the logs
+(``mls_mm.utils.results``); what is not found reads ``missing`` and the footnote says where it
+was looked for.
+
+The spec (``--spec FILE``, a ``.py``/``.yml``/``.json`` read by mmengine's Config, its
+top-level keys below; default :data:`DEFAULT_SPEC`)::
+
+    root: work_dirs/main               # run folders are relative to it (--root overrides)
+    pretrain:                          # the pretraining run of each method
+      run: pretrain/{method}           # {method} = the method's name
+      metrics: []                      # optional, e.g. [{name: kNN mAP, keys: [knn/mAP]}]
+    methods:                           # table rows, in order
+      - {name: mls, title: MLS, folder: configs/mls}   # folder: README.md + metafile.yml
+      - {name: random, title: random init, pretrain: false}   # no pretraining run
+    downstream:                        # column groups
+      - name: transfer                 # column prefix
+        run: transfer/{method}
+        task: Object Detection         # metafile Task (none: not written to metafiles)
+        dataset: null                  # metafile Dataset; null: the run's val data_root name
+        metrics:                       # first key found in the logs wins
+          - {name: box AP, keys: [coco/bbox_mAP], scale: 100, digits: 1}
+          - {name: mask AP, keys: [coco/segm_mAP], scale: 100, task: Instance Segmentation}
+
+``scale`` multiplies the logged value (mmdet logs AP in [0, 1]); ``digits`` defaults to 2.
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mls_mm.utils.results import latest_metrics, pick, run_facts  # noqa: E402
+
+try:
+    from .method_folders import update_method_folders
+except ImportError:  # run as a script
+    from method_folders import update_method_folders
+
+_PROBE = [('mAP', 'multi-label/mAP'), ('CP', 'multi-label/precision'),
+          ('CR', 'multi-label/recall'), ('CF1', 'multi-label/f1-score'),
+          ('OP', 'multi-label/precision_micro'), ('OR', 'multi-label/recall_micro'),
+          ('OF1', 'multi-label/f1-score_micro')]
+DEFAULT_SPEC = dict(
+    root='work_dirs/main',
+    pretrain=dict(run='pretrain/{method}', metrics=[]),
+    methods=[dict(name='mocov2', title='MoCo v2', folder='configs/mocov2'),
+             dict(name='simsiam', title='SimSiam', folder='configs/simsiam'),
+             dict(name='mls', title='MLS', folder='configs/mls'),
+             dict(name='bam', title='BAM', folder='configs/bam'),
+             dict(name='random', title='random init', pretrain=False)],
+    downstream=[
+        dict(name='probe', run='probe/{method}', task='Multi-Label Classification',
+             metrics=[dict(name=n, keys=[k]) for n, k in _PROBE]),
+        dict(name='transfer', run='transfer/{method}', task='Object Detection', metrics=[
+            dict(name='box AP', keys=['coco/bbox_mAP'], scale=100, digits=1),
+            dict(name='box AP50', keys=['coco/bbox_mAP_50'], scale=100, digits=1),
+            dict(name='mask AP', keys=['coco/segm_mAP'], scale=100, digits=1,
+                 task='Instance Segmentation')])])
+MISSING = 'missing'
+FIXED = ['Data', 'Epochs', 'Batch']
+
+
+def load_spec(path=None) -> dict:
+    """The spec in ``path`` (``.py``, ``.yml``, ``.json``) or a copy of the default."""
+    if path is None:
+        return copy.deepcopy(DEFAULT_SPEC)
+    from mmengine.config import Config
+    return Config.fromfile(path, import_custom_modules=False).to_dict()
+
+
+def _epochs(f):
+    for total, done, unit in ((f['max_epochs'], f['last_epoch'], ''),
+                              (f['max_iters'], f['last_step'], ' iters')):
+        if total is not None:
+            return f'{total}{unit}' if done is None or done >= total else \
+                f'{done} of {total}{unit}'
+    return None
+
+
+def _batch(f):
+    bs, ws = f['batch_size'], f['world_size']
+    if bs is None:
+        return None
+    return f'{bs * ws} ({ws}x{bs})' if ws else f'{bs} per process'
+
+
+def _dataset_name(facts):
+    ds = ((facts or {}).get('cfg', {}).get('val_dataloader') or {}).get('dataset') or {}
+    root = ds.get('data_root') or ''
+    return osp.basename(root.rstrip('/')) or ds.get('type') or MISSING
+
+
+def _metric_cells(row, group, metrics, work_dir, notes, facts, task=None, dataset=None):
+    keys = [k for m in metrics for k in m['keys']]
+    found = latest_metrics(work_dir, keys) if facts else None
+    results = {}
+    for m in metrics:
+        column = f"{group} {m['name']}".strip()
+        value = pick(found['values'], m['keys']) if found else None
+        if value is None:
+            row['cells'][column] = MISSING
+            if found:
+                notes.append(f"{row['title']}, {column}: none of {m['keys']} logged in "
+                             f"`{found['source']}`")
+            continue
+        value *= m.get('scale', 1)
+        row['cells'][column] = f"{value:.{m.get('digits', 2)}f}"
+        entry_task = m.get('task', task)
+        if entry_task:
+            results.setdefault((entry_task, dataset), {})[m['name']] = round(value, 4)
+    if facts is None:
+        notes.append(f"{row['title']}, {group or 'pretrain'}: no run (no launch folder "
+                     f'under `{work_dir}`)')
+    elif found is None and metrics:
+        notes.append(f"{row['title']}, {group or 'pretrain'}: no evaluation logged in "
+                     f'`{work_dir}`')
+    row['results'] += [dict(Task=t, Dataset=d, Metrics=v) for (t, d), v in results.items()]
+    return found['source'] if found else None
+
+
+def collect(spec: dict, root=None) -> dict:
+    """Read every run of the spec. Returns ``columns``, ``rows`` and ``notes`` (footnote)."""
+    root = spec.get('root', '.') if root is None else root
+    pre = spec.get('pretrain', {})
+    columns, rows, notes = list(FIXED), [], []
+    columns += [f"pretrain {m['name']}" for m in pre.get('metrics', [])]
+    for group in spec.get('downstream', []):
+        columns += [f"{group['name']} {m['name']}" for m in group['metrics']]
+    for method in spec['methods']:
+        row = dict(name=method['name'], title=method.get('title', method['name']),
+                   folder=method.get('folder'), cells={}, logs=[], results=[], config=None)
+        has_pre = method.get('pretrain', True) is not False
+        if has_pre:
+            wd = osp.join(root, pre.get('run', 'pretrain/{method}').format(method=row['name']))
+            facts = run_facts(wd)
+            if facts is not None:
+                row['config'], row['facts'] = facts['config'], facts
+                row['logs'].append(('pretrain', facts['log']))
+                for col, text in zip(FIXED, ((facts['data_root'] or '').rstrip('/') or None,
+                                             _epochs(facts), _batch(facts))):
+                    row['cells'][col] = text or MISSING
+                    if not text:
+                        notes.append(f"{row['title']}, {col}: not in the config of `{wd}`")
+            else:
+                row['cells'].update({c: MISSING for c in FIXED})
+            _metric_cells(row, 'pretrain', pre.get('metrics', []), wd, notes, facts)
+        else:
+            row['cells'].update({c: '-' for c in FIXED})
+        for group in spec.get('downstream', []):
+            wd = osp.join(root, group['run'].format(method=row['name']))
+            facts = run_facts(wd)
+            source = _metric_cells(row, group['name'], group['metrics'], wd, notes, facts,
+                                   group.get('task'), group.get('dataset') or _dataset_name(facts))
+            if facts is not None:  # the log of the launch the numbers come from
+                log = osp.join(source, osp.basename(source) + '.log') if source else None
+                row['logs'].append((group['name'], log if log and osp.isfile(log)
+                                    else facts['log']))
+        rows.append(row)
+    return dict(columns=columns, rows=rows, notes=notes)
+
+
+def to_markdown(table: dict, link_base=None, method_column=True, rows=None) -> str:
+    """The table (optionally only some ``rows``); log links relative to ``link_base``."""
+    rel = (lambda p: osp.relpath(p, link_base)) if link_base else (lambda p: p)
+    head = (['Method'] if method_column else []) + table['columns'] + ['Config', 'Log']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for row in table['rows'] if rows is None else rows:
+        logs = ' '.join(f'[{label}]({rel(path)})'
+                        for label, path in row['logs'] if path) or MISSING
+        config = f"`{row['config']}.py`" if row['config'] else \
+            ('-' if row['cells']['Data'] == '-' else MISSING)
+        cells = ([row['title']] if method_column else []) + \
+            [row['cells'][c] for c in table['columns']] + [config, logs]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def render_row(table: dict, row: dict, link_base: str) -> str:
+    """README body of one method: its row without the Method column, and its notes."""
+    notes = [n for n in table['notes'] if n.startswith(row['title'] + ', ')]
+    return to_markdown(table, link_base, method_column=False, rows=[row]) + footnote(notes)
+
+
+def footnote(notes) -> str:
+    text = ('\nNumbers: the last logged value of the latest launch that logged the metric '
+            '(`tools/analysis_tools/collect_results.py`); `missing`: not found in the logs')
+    return text + (':\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n' if notes else '.\n')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--spec', help='spec file (.py/.yml/.json); default: DEFAULT_SPEC')
+    parser.add_argument('--root', help="folder of the runs (overrides the spec's root)")
+    parser.add_argument('--out', help='markdown file (default: <root>/results.md)')
+    parser.add_argument('--update-method-folders', action='store_true',
+                        help="write each method folder's README table and metafile Results")
+    args = parser.parse_args(argv)
+    spec = load_spec(args.spec)
+    root = args.root or spec.get('root', '.')
+    table = collect(spec, root)
+    out = args.out or osp.join(root, 'results.md')
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    text = to_markdown(table, link_base=osp.dirname(osp.abspath(out))) + footnote(table['notes'])
+    with open(out, 'w') as f:
+        f.write(text)
+    print(to_markdown(table) + footnote(table['notes']) + f'\nwritten: {out}')
+    if args.update_method_folders:
+        for line in update_method_folders(table, lambda row, base: render_row(table, row, base)):
+            print(line)
+
+
+if __name__ == '__main__':
+    main()
