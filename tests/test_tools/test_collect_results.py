@@ -13,6 +13,45 @@ from tools.analysis_tools import collect_results as cr
 from tools.analysis_tools.method_folders import BEGIN, END, update_metafile, update_readme
 
 MLS_CONFIG = 'mls_resnet18_1xb32-coslr-10e_scenes'
+README = """# MLS
+
+Intro.
+
+## Results
+
+Paper:
+
+| Method | AP |
+|---|---|
+| MLS | 40.1 |
+
+```bibtex
+@inproceedings{x}
+```
+"""
+METAFILE = """Collections:
+  - Name: MLS
+    Metadata:
+      Training Data: COCO train2017   # a comment
+    README: configs/mls/README.md
+
+Models:
+  - Name: mls_resnet50_8xb32-coslr-400e_coco
+    In Collection: MLS
+    Metadata: {Epochs: 400, Batch Size: 256}
+    Results:
+      - Task: Object Detection
+        Dataset: COCO
+        Metrics:
+          box AP: 40.1   # paper, Table 1
+    Config: configs/mls/mls_resnet50_8xb32-coslr-400e_coco.py
+  - Name: mls_resnet18_1xb32-coslr-10e_scenes
+    In Collection: MLS
+    Metadata:
+      Epochs: 10
+    Results: null
+    Config: configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py
+"""
 
 
 def write_run(wd, launches, config_name=None, cfg_text='', world_size=1):
@@ -134,12 +173,11 @@ def test_default_spec_on_an_empty_root(tmp_path):
     assert 'probe mAP' in table['columns'] and 'transfer mask AP' in table['columns']
 
 
-def test_readme_markers_idempotent(runs, tmp_path, repo_root):
+def test_readme_markers_idempotent(runs, tmp_path):
     root, spec = runs
     readme = str(tmp_path / 'README.md')
-    shutil.copy(osp.join(repo_root, 'configs/mls/README.md'), readme)
-    with open(readme) as f:
-        original = f.read()
+    with open(readme, 'w') as f:
+        f.write(README)
     table = cr.collect(spec)
     mls = next(r for r in table['rows'] if r['name'] == 'mls')
     assert update_readme(readme, cr.render_row(table, mls, str(tmp_path)))
@@ -147,9 +185,9 @@ def test_readme_markers_idempotent(runs, tmp_path, repo_root):
         first = f.read()
     head, rest = first.split(BEGIN)
     block, tail = rest.split(END)
-    assert head + tail.lstrip('\n') == original  # only the block (and its blank line) added
-    assert head.rstrip().endswith('not MLS\'s benefit.')  # end of the Results section
-    assert tail.startswith('\n\n## Citation')
+    assert head + tail.lstrip('\n') == README  # only the block (and a blank line) added
+    assert head.endswith('| MLS | 40.1 |\n\n')  # at the end of the Results section ...
+    assert tail == '\n\n```bibtex\n@inproceedings{x}\n```\n'  # ... before the BibTeX
     assert '| data/scenes | 10 | 64 (2x32) | 51.25 |' in block and 'segm_mAP' in block
     assert not update_readme(readme, cr.render_row(table, mls, str(tmp_path)))  # idempotent
     # new numbers replace the block and nothing else
@@ -167,12 +205,39 @@ def test_readme_markers_idempotent(runs, tmp_path, repo_root):
         assert f.read().startswith('# Title\n\ntext\n\n## Results\n\n' + BEGIN)
 
 
-def test_metafile_update_keeps_other_entries(runs, tmp_path, repo_root):
+@pytest.mark.parametrize('method', ['mocov2', 'simsiam', 'mls', 'bam'])
+def test_method_folder_files_stay_intact(method, tmp_path, repo_root):
+    """On copies of the project's own README and metafile: only our parts change."""
+    readme, meta = str(tmp_path / 'README.md'), str(tmp_path / 'metafile.yml')
+    shutil.copy(osp.join(repo_root, 'configs', method, 'README.md'), readme)
+    shutil.copy(osp.join(repo_root, 'configs', method, 'metafile.yml'), meta)
+    with open(readme) as f:
+        original = f.read()
+    update_readme(readme, '| a | b |\n|---|---|\n| 1 | 2 |')
+    assert not update_readme(readme, '| a | b |\n|---|---|\n| 1 | 2 |')
+    with open(readme) as f:
+        head, rest = f.read().split(BEGIN)
+    assert head + rest.split(END)[1].lstrip('\n') == original
+    with open(meta) as f:
+        original = yaml.safe_load(f)
+    name = original['Models'][-1]['Name']
+    ours = [dict(Task='Object Detection', Dataset='scenes', Metrics={'box AP': 1.5})]
+    update_metafile(meta, name, ours)
+    with open(meta) as f:
+        data = yaml.safe_load(f)
+    kept = [r for r in original['Models'][-1]['Results'] or []
+            if (r['Task'], r['Dataset']) != ('Object Detection', 'scenes')]
+    assert data['Models'][-1].pop('Results') == kept + ours
+    original['Models'][-1].pop('Results')
+    assert data == original
+
+
+def test_metafile_update_keeps_other_entries(runs, tmp_path):
     root, spec = runs
     meta = str(tmp_path / 'metafile.yml')
-    shutil.copy(osp.join(repo_root, 'configs/mls/metafile.yml'), meta)
-    with open(meta) as f:
-        original_text = f.read()
+    with open(meta, 'w') as f:
+        f.write(METAFILE)
+    original_text = METAFILE
     original = yaml.safe_load(original_text)
     table = cr.collect(spec)
     mls = next(r for r in table['rows'] if r['name'] == 'mls')
