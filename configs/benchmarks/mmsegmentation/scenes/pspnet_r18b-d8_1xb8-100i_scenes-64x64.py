@@ -13,8 +13,8 @@
 #   test on the whole 128x128 image);
 # - 1 process x 8 images (the Cityscapes global batch, so the same lr 0.01), 100 iterations
 #   (poly decay over 100), validation and checkpoint once at the end, log every 10.
-#   The output stride stays 8 (dilated stages 3-4), which makes even ResNet-18 cost 1.5 to 5 s
-#   an iteration on 2 CPU cores: 5 to 9 minutes in all with the validation.
+#   The output stride stays 8 (dilated stages 3-4): 0.4 to 0.6 s an iteration on 2 free CPU
+#   cores, up to 5 s when other trainings share them (2 to 9 minutes with the validation).
 #
 # Start from a scenes pretraining run (converted, checked; on a machine without a GPU convert
 # and train in two steps, see ../README.md):
