@@ -16,7 +16,7 @@ from mls_mm.transfer.convert import check_against_config
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET_CONFIGS = sorted(c for c in glob.glob(osp.join(ROOT, 'configs/benchmarks/mmdetection/*/*.py'))
                      if '/_base_/' not in c)
-C4_TWIN = osp.join(ROOT, 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18-c4_1xb4-6e_scenes.py')
+C4_TWIN = osp.join(ROOT, 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18-c4_1xb4-3e_scenes.py')
 
 
 @pytest.fixture(scope='module')

@@ -10,7 +10,7 @@ import torch
 from mmpretrain.models import ResNet
 
 SCRIPT = 'tools/benchmarks/mmdetection/dist_train.sh'
-TWIN = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-6e_scenes.py'
+TWIN = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
 
 
 def _pretraining_work_dir(path, drop_key=None):

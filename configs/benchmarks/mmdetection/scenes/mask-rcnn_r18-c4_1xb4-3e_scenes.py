@@ -13,11 +13,11 @@ test_dataloader = val_dataloader
 val_evaluator = {{_base_.scenes_val_evaluator}}
 test_evaluator = val_evaluator
 
-max_epochs = 6
+max_epochs = 3
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[4, 5],
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[2],
          gamma=0.1),
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
