@@ -130,6 +130,16 @@ def test_results_reading(runs):
     assert found['values'] == {'multi-label/mAP': 51.25} and found['step'] == 10
     assert found['source'].endswith('20260103_000000')
     assert run_facts(osp.join(root, 'transfer/bam')) is None
+    # without scalars.json, the text log (as mmengine writes it) is read instead
+    wd = osp.join(root, 'textlog')
+    os.makedirs(osp.join(wd, '20260101_000000'))
+    with open(osp.join(wd, '20260101_000000', '20260101_000000.log'), 'w') as f:
+        f.write('11/23 00:25:18 - mmengine - INFO - Epoch(train) [2][ 8/16]  lr: 6.0000e-02  '
+                'eta: 0:00:44  time: 5.5000  loss: 5.1052\n'
+                '11/23 00:25:23 - mmengine - INFO - Epoch(val) [2][2/2]    multi-label/mAP: '
+                '21.9062  multi-label/f1-score: 0.0000  data_time: 0.1680  time: 2.2128\n')
+    assert train_history(wd) == [dict(lr=0.06, time=5.5, loss=5.1052, epoch=2, step=24)]
+    assert latest_metrics(wd, ['multi-label/mAP'])['values'] == {'multi-label/mAP': 21.9062}
 
 
 def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
