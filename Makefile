@@ -11,11 +11,10 @@ install:
 scenes: install
 	@$(PY) tools/generate_scenes.py --out $(SCENES)
 
-## demo: generate the built-in scenes (if missing) and pretrain the MoCo v2 scenes baseline
-demo: scenes
-	@echo "[demo] MoCo v2 pretraining on the built-in scenes (ResNet-18, 10 epochs, CPU)"
-	@$(PY) tools/train.py configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py \
-		--work-dir work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes --resume
+## demo: the main job on the built-in scenes (tools/run_main.py): pretrain MoCo v2, SimSiam,
+## MLS and BAM, probe and transfer each, write the comparison table and the pictures
+demo: install
+	@$(PY) tools/run_main.py --data $(SCENES) --root work_dirs/main
 
 ## test: the test suite (pytest, CPU, no network)
 test: install

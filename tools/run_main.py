@@ -1,0 +1,175 @@
+"""The main job on the built-in scenes: pretrain, probe, transfer, tabulate, draw.
+
+    python tools/run_main.py [--root work_dirs/main] [--data data/scenes]
+                             [--methods mocov2 simsiam mls bam] [--stages ...]
+                             [--transfer-epochs 1] [--update-method-folders] [--dry-run]
+
+Stages, each a documented command of its own (``--dry-run`` prints them):
+
+1. ``data``: ``tools/generate_scenes.py`` (skipped when up to date);
+2. ``pretrain``: ``tools/train.py`` with each method's ``*_scenes`` config into
+   ``ROOT/pretrain/<method>``;
+3. ``probe``: the multi-label linear probe (frozen backbone) from each pretraining run and from
+   random weights into ``ROOT/probe/<method>``;
+4. ``transfer``: the Mask R-CNN FPN scenes twin, through
+   ``tools/benchmarks/mmdetection/dist_train.sh`` (convert + checked load + fine-tune), into
+   ``ROOT/transfer/<method>``, and from random weights;
+5. ``tables``: ``tools/analysis_tools/collect_results.py`` -> ``ROOT/results.md`` (and, with
+   ``--update-method-folders``, the method folders' README tables and metafiles);
+6. ``pictures``: ``tools/analysis_tools/plot_curves.py`` (loss and monitor curves of every run)
+   and ``tools/analysis_tools/mls_neighbours.py`` (MLS queries and their pseudo-positives)
+   into ``ROOT/pictures/``.
+
+A run whose work_dir holds ``.done`` (written when its command succeeds) is skipped; an
+interrupted one is resumed (``--resume``). Each command's output goes to ``<work_dir>.log``
+beside the work_dir; its progress lines are echoed.
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PRETRAIN = dict(
+    mocov2='configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
+    simsiam='configs/simsiam/simsiam_resnet18_1xb32-coslr-10e_scenes.py',
+    mls='configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py',
+    bam='configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py')
+PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
+TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
+STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
+LAST = '@last_checkpoint:'  # resolved when the step runs: the checkpoint the run dir names
+PROGRESS = ('Epoch(train)', 'Epoch(val)', 'coco/bbox_mAP', 'multi-label/mAP', 'Error', 'error:')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--root', default='work_dirs/main', help='where all runs go')
+    parser.add_argument('--data', default='data/scenes', help='the built-in scenes')
+    parser.add_argument('--methods', nargs='+', default=list(PRETRAIN), choices=list(PRETRAIN))
+    parser.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
+    parser.add_argument('--transfer-epochs', type=int, default=1,
+                        help='epochs of the detection twin in this job (its config: 3)')
+    parser.add_argument('--update-method-folders', action='store_true',
+                        help="also write the numbers into configs/<method>/README.md and "
+                        "metafile.yml (tracked files)")
+    parser.add_argument('--dry-run', action='store_true', help='print the commands only')
+    return parser.parse_args(argv)
+
+
+def _data_options(data):
+    return [f'train_dataloader.dataset.data_root={data}/']
+
+
+def plan(args):
+    """The job as a list of (stage, name, work_dir or None, command, env)."""
+    py, root, data = sys.executable, args.root, args.data.rstrip('/')
+    steps = [('data', 'scenes', None, [py, 'tools/generate_scenes.py', '--out', data], {})]
+    for method in args.methods:
+        steps.append(('pretrain', method, f'{root}/pretrain/{method}',
+                      [py, 'tools/train.py', PRETRAIN[method], '--work-dir',
+                       f'{root}/pretrain/{method}', '--resume', '--cfg-options',
+                       *_data_options(data)], {}))
+    val_data = [f'val_dataloader.dataset.data_root={data}/']
+    for method in args.methods + ['random']:
+        checkpoint = ('model.backbone.init_cfg=None' if method == 'random' else
+                      f'model.backbone.init_cfg.checkpoint={LAST}{root}/pretrain/{method}')
+        steps.append(('probe', method, f'{root}/probe/{method}',
+                      [py, 'tools/train.py', PROBE, '--work-dir', f'{root}/probe/{method}',
+                       '--resume', '--cfg-options', checkpoint, *_data_options(data),
+                       *val_data], {}))
+    short = [f'train_cfg.max_epochs={args.transfer_epochs}',
+             f'train_cfg.val_interval={args.transfer_epochs}',
+             f'val_evaluator.ann_file={data}/annotations/instances_val2017.json',
+             *_data_options(data), *val_data]
+    for method in args.methods + ['random']:
+        work_dir = f'{root}/transfer/{method}'
+        if method == 'random':
+            command = [py, 'tools/train.py', TRANSFER, '--work-dir', work_dir, '--resume',
+                       '--cfg-options', 'model.backbone.init_cfg=None', *short]
+            env = {}
+        else:
+            command = ['bash', 'tools/benchmarks/mmdetection/dist_train.sh', TRANSFER,
+                       f'{root}/pretrain/{method}', '1', '--resume', '--cfg-options', *short]
+            env = dict(WORK_DIR=work_dir, PYTHON=py)
+        steps.append(('transfer', method, work_dir, command, env))
+    steps.append(('tables', 'comparison', None,
+                  [py, 'tools/analysis_tools/collect_results.py', '--root', root,
+                   '--out', f'{root}/results.md']
+                  + (['--update-method-folders'] if args.update_method_folders else []), {}))
+    steps.append(('pictures', 'curves', None,
+                  [py, 'tools/analysis_tools/plot_curves.py', root, '--out-dir',
+                   f'{root}/pictures'], {}))
+    if 'mls' in args.methods:
+        steps.append(('pictures', 'mls neighbours', None,
+                      [py, 'tools/analysis_tools/mls_neighbours.py', f'{root}/pretrain/mls',
+                       '--out', f'{root}/pictures/mls_neighbours.png'], {}))
+    return [s for s in steps if s[0] in args.stages]
+
+
+def resolve(argument: str, dry_run: bool = False) -> str:
+    """Replace ``@last_checkpoint:DIR`` with the path in ``DIR/last_checkpoint``."""
+    if LAST not in argument:
+        return argument
+    head, run_dir = argument.split(LAST)
+    if dry_run:
+        return f'{head}$(cat {run_dir}/last_checkpoint)'
+    pointer = osp.join(ROOT, run_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        raise FileNotFoundError(f'{pointer} not found: run the pretrain stage first')
+    with open(pointer) as f:
+        return head + f.read().strip()
+
+
+def run_step(stage, name, work_dir, command, env, log_file):
+    """Run one command, echoing its progress lines; raise with the log's tail on failure."""
+    command = [resolve(argument) for argument in command]
+    os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
+    with open(log_file, 'a') as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        tail = []
+        for line in proc.stdout:
+            log.write(line)
+            tail = (tail + [line])[-40:]
+            if any(mark in line for mark in PROGRESS):
+                print(f'    {line.rstrip()[:160]}', flush=True)
+        if proc.wait() != 0:
+            raise RuntimeError(f'{stage} {name} failed (exit {proc.returncode}); command: '
+                               f'{" ".join(command)}\nlast lines of {log_file}:\n'
+                               + ''.join(tail))
+    if work_dir is not None:
+        open(osp.join(ROOT, work_dir, '.done'), 'w').close()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    steps = plan(args)
+    start = time.time()
+    for index, (stage, name, work_dir, command, env) in enumerate(steps, 1):
+        header = f'[{index}/{len(steps)}] {stage}: {name}'
+        if args.dry_run:
+            prefix = ' '.join(f'{k}={v}' for k, v in env.items())
+            shown = ' '.join(resolve(a, dry_run=True) for a in command)
+            print(f'{header}\n    {prefix + " " if prefix else ""}{shown}')
+            continue
+        if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, '.done')):
+            print(f'{header}: done before, skipped', flush=True)
+            continue
+        print(f'{header} ...', flush=True)
+        step_start = time.time()
+        log_file = osp.join(ROOT, work_dir + '.log' if work_dir else
+                            f'{args.root}/{stage}.log')
+        run_step(stage, name, work_dir, command, env, log_file)
+        print(f'{header}: finished in {time.time() - step_start:.0f} s '
+              f'(total {(time.time() - start) / 60:.1f} min)', flush=True)
+    if not args.dry_run and 'tables' in args.stages:
+        with open(osp.join(ROOT, args.root, 'results.md')) as f:
+            print(f.read())
+        print(f'pictures: {args.root}/pictures/   total {(time.time() - start) / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    main()
