@@ -7,8 +7,7 @@
 # (stride 8, shrink 2). tests/test_seg checks that everything else of the head equals the
 # Cityscapes config's. mmcv's PSAMask op runs on CPU (forward and backward).
 #
-# Start from a scenes pretraining run (converted, checked; on a machine without a GPU convert
-# and train in two steps, see ../README.md):
+# Start from a scenes pretraining run (converted and checked, then fine-tuned; also on a CPU):
 #   bash tools/benchmarks/mmsegmentation/dist_train.sh \
 #       configs/benchmarks/mmsegmentation/scenes/psanet_r18b-d8_1xb8-100i_scenes-64x64.py \
 #       work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes 1

@@ -16,8 +16,7 @@
 #   The output stride stays 8 (dilated stages 3-4): 0.4 to 0.6 s an iteration on 2 free CPU
 #   cores, up to 5 s when other trainings share them (2 to 9 minutes with the validation).
 #
-# Start from a scenes pretraining run (converted, checked; on a machine without a GPU convert
-# and train in two steps, see ../README.md):
+# Start from a scenes pretraining run (converted and checked, then fine-tuned; also on a CPU):
 #   bash tools/benchmarks/mmsegmentation/dist_train.sh \
 #       configs/benchmarks/mmsegmentation/scenes/pspnet_r18b-d8_1xb8-100i_scenes-64x64.py \
 #       work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes 1
