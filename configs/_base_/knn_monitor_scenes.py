@@ -12,7 +12,9 @@
 # training epoch per call (11-18 %), 256 of them (max_bank below) 12 % (10-14 %), so at
 # interval 2 (after epochs 2, 4, ..., 10) the monitor adds about 6 % to the 10-epoch run.
 # before_training=True (the random-init reference) adds one call, about 1 % more.
-knn_monitor_data_root = 'data/scenes/'
+# None: the training data's root (train_dataloader.dataset.data_root), so that a twin run on
+# another scenes folder monitors on that folder
+knn_monitor_data_root = None
 knn_monitor = dict(
     type='KNNMonitorHook',
     bank=dict(

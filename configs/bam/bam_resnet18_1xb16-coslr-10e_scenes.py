@@ -5,6 +5,7 @@ _base_ = [
     '../_base_/models/bam_resnet50.py',
     '../_base_/datasets/scenes_bs16_bam.py',
     '../_base_/scenes_runtime.py',
+    '../_base_/knn_monitor_scenes.py',
 ]
 
 model = dict(
@@ -12,3 +13,5 @@ model = dict(
     neck=dict(in_channels=512, hid_channels=512, out_channels=512),
     head=dict(predictor=dict(in_channels=512, hid_channels=128, out_channels=512)))
 optim_wrapper = dict(optimizer=dict(lr=0.05))
+# kNN multi-label mAP of the backbone every 2 epochs (knn/mAP in the log)
+custom_hooks = [{{_base_.knn_monitor}}]

@@ -13,6 +13,7 @@ _base_ = [
     '../_base_/models/mls_resnet50.py',
     '../_base_/datasets/scenes_bs32_mocov2.py',
     '../_base_/scenes_runtime.py',
+    '../_base_/knn_monitor_scenes.py',
 ]
 
 model = dict(
@@ -23,7 +24,8 @@ model = dict(
     backbone=dict(depth=18),
     neck=dict(in_channels=512, hid_channels=512))
 train_dataloader = dict(dataset=dict(with_labels=True))
-custom_hooks = [dict(type='MLSWarmupHook', warmup_epochs=5)]
+custom_hooks = [dict(type='MLSWarmupHook', warmup_epochs=5),
+                {{_base_.knn_monitor}}]
 
 max_epochs = 20
 train_cfg = dict(max_epochs=max_epochs)

@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/models/mocov2_resnet50.py',
     '../_base_/datasets/scenes_bs32_mocov2.py',
     '../_base_/scenes_runtime.py',
+    '../_base_/knn_monitor_scenes.py',
 ]
 
 model = dict(
@@ -14,3 +15,5 @@ model = dict(
     momentum=0.01,
     backbone=dict(depth=18),
     neck=dict(in_channels=512, hid_channels=512))
+# kNN multi-label mAP of the backbone every 2 epochs (knn/mAP in the log)
+custom_hooks = [{{_base_.knn_monitor}}]

@@ -4,6 +4,7 @@ _base_ = [
     '../_base_/models/simsiam_resnet50.py',
     '../_base_/datasets/scenes_bs32_mocov2.py',
     '../_base_/scenes_runtime.py',
+    '../_base_/knn_monitor_scenes.py',
 ]
 
 model = dict(
@@ -15,4 +16,5 @@ lr = 0.05
 optim_wrapper = dict(
     optimizer=dict(lr=lr),
     paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
-custom_hooks = [dict(type='SimSiamHook', priority='HIGH', fix_pred_lr=True, lr=lr)]
+custom_hooks = [dict(type='SimSiamHook', priority='HIGH', fix_pred_lr=True, lr=lr),
+                {{_base_.knn_monitor}}]

@@ -257,3 +257,16 @@ def test_other_ranks_skip_the_monitor_without_touching_the_runner(monkeypatch):
                           num_classes=NUM_CLASSES, k=2)
     hook.evaluate = lambda model: pytest.fail('evaluated on a rank other than 0')
     hook.after_train_epoch(SimpleNamespace(epoch=0, train_loop=SimpleNamespace(max_epochs=1)))
+
+
+def test_data_root_none_follows_the_training_data(scenes_root):
+    bank = dict(type='CocoMultiLabelDataset', data_root=None,
+                ann_file='annotations/instances_train2017.json', data_prefix='train2017/')
+    query = dict(bank, ann_file='annotations/instances_val2017.json', data_prefix='val2017/')
+    hook = KNNMonitorHook(bank=bank, query=query, num_classes=12, k=2, image_size=32)
+    runner = SimpleNamespace(cfg=dict(train_dataloader=dict(dataset=dict(data_root=scenes_root))))
+    hook.before_train(runner)
+    assert hook.bank_cfg['data_root'] == scenes_root and len(hook.query_set) == 16
+    hook = KNNMonitorHook(bank=dict(bank, data_root=None), query=query, num_classes=12, k=2)
+    with pytest.raises(ValueError, match='bank.data_root is None'):
+        hook.before_train(SimpleNamespace(cfg=dict(train_dataloader=dict(dataset=dict()))))

@@ -223,6 +223,14 @@ class KNNMonitorHook(Hook):
 
     # ---------------------------------------------------------------- hook points
     def before_train(self, runner) -> None:
+        for name, cfg in (('bank', self.bank_cfg), ('query', self.query_cfg)):
+            if isinstance(cfg, dict) and cfg.get('data_root', '') is None:
+                train_root = runner.cfg.get('train_dataloader', {}).get('dataset', {}).get(
+                    'data_root')
+                if train_root is None:
+                    raise ValueError(f'KNNMonitorHook.{name}.data_root is None (= the training '
+                                     'data root) but train_dataloader.dataset has no data_root')
+                cfg['data_root'] = train_root
         self.build_sets()
         if self.before_training:
             self._run(runner, epoch=0)
