@@ -20,3 +20,14 @@ def scenes_root(tmp_path_factory):
 @pytest.fixture(scope='session')
 def repo_root():
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Undo the mmengine default scope a test sets (``register_all_modules()``, a Runner):
+    otherwise the registries of later tests resolve in mmdet's or mmseg's scope."""
+    from mmengine.registry import DefaultScope
+    before = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(before)

@@ -11,8 +11,8 @@ CONFIG = 'configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py'
 
 def test_queue_length_must_hold_whole_global_batches(repo_root):
     cfg = load_config(osp.join(repo_root, CONFIG))
-    check_queue_config(cfg, world_size=1)  # 1024 = 32 x 32
-    with pytest.raises(ValueError, match='model.queue_len=1024.*global batch size 96'):
+    check_queue_config(cfg, world_size=1)  # 256 = 8 x 32
+    with pytest.raises(ValueError, match='model.queue_len=256.*global batch size 96'):
         check_queue_config(cfg, world_size=3)
     cfg.model.queue_len = 16
     with pytest.raises(ValueError, match='model.queue_len=16'):
