@@ -11,32 +11,11 @@
 #     mis-shaped key stops the run, only the extra norm (not in any backbone) starts fresh;
 #   - multi-scale training, short side 640-800 step 32, 12 epochs = 90k iterations at 16.
 # Not reproduced: detectron2's precise BN.
-_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
-custom_imports = dict(
-    imports=['mls_mm', 'mmpretrain.models.utils.res_layer_extra_norm'],
-    allow_failed_imports=False)
+_base_ = ['mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py',
+          '../_base_/c4_protocol.py']
+custom_imports = dict(imports={{_base_.c4_imports}}, allow_failed_imports=False)
 
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-model = dict(
-    data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-    backbone=dict(
-        frozen_stages=-1,
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        # the backbone stops at res4; res5 lives in the ROI head
-        init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
-                      ignore_unexpected=[r'^layer4\.'])),
-    roi_head=dict(
-        shared_head=dict(
-            type='ResLayerExtraNorm',
-            norm_cfg=norm_cfg,
-            norm_eval=False,
-            style='pytorch',
-            init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
-                          ignore_unexpected=[r'^(conv1|bn1|layer[123])\.'],
-                          ignore_missing=[r'^norm\.']))))
+model = {{_base_.c4_model}}
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

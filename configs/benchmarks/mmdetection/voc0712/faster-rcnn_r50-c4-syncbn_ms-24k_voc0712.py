@@ -11,31 +11,11 @@
 # BAM's reference halves the batch to 8 at lr 0.01 on the same schedule: --cfg-options
 # train_dataloader.batch_size=1 optim_wrapper.optimizer.lr=0.01 on 8 GPUs.
 # Not reproduced: detectron2's precise BN.
-_base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
-custom_imports = dict(
-    imports=['mls_mm', 'mmpretrain.models.utils.res_layer_extra_norm'],
-    allow_failed_imports=False)
+_base_ = ['mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py',
+          '../_base_/c4_protocol.py']
+custom_imports = dict(imports={{_base_.c4_imports}}, allow_failed_imports=False)
 
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-model = dict(
-    data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-    backbone=dict(
-        frozen_stages=-1,
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
-                      ignore_unexpected=[r'^layer4\.'])),
-    roi_head=dict(
-        shared_head=dict(
-            type='ResLayerExtraNorm',
-            norm_cfg=norm_cfg,
-            norm_eval=False,
-            style='pytorch',
-            init_cfg=dict(type='CheckedPretrained', checkpoint='', prefix='backbone.',
-                          ignore_unexpected=[r'^(conv1|bn1|layer[123])\.'],
-                          ignore_missing=[r'^norm\.']))))
+model = {{_base_.c4_model}}
 
 max_iter = 24000
 train_cfg = dict(max_iters=max_iter, val_interval=4000)
