@@ -1,5 +1,7 @@
 """What ``tools/train.py`` and ``tools/test.py`` do to a config before the Runner sees it."""
+import os
 import os.path as osp
+import subprocess
 
 import torch
 from mmengine.config import Config
@@ -67,15 +69,45 @@ def replace_sync_bn(node, key: str = 'model') -> list:
 def init_distributed(launcher: str, cfg: Config) -> None:
     """Join the process group of a ``--launcher`` run before the Runner is built.
 
-    mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``, which fails on a
-    CPU-only machine; there the group is joined with ``torch.distributed`` directly (gloo,
-    rank and world size from torchrun's environment).
+    mmengine's ``init_dist('pytorch')`` and ``init_dist('slurm')`` call
+    ``torch.cuda.set_device``, which fails on a CPU-only machine; there the group is joined
+    with ``torch.distributed`` directly (gloo): rank and world size from torchrun's
+    environment, or, under srun, from SLURM's as mmengine's ``_init_dist_slurm`` reads it.
     """
-    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
     if launcher == 'pytorch' and not torch.cuda.is_available():
+        torch.distributed.init_process_group(**dist_cfg)
+    elif launcher == 'slurm' and not torch.cuda.is_available():
+        slurm_env_to_torch(dist_cfg.pop('port', None))
         torch.distributed.init_process_group(**dist_cfg)
     else:
         init_dist(launcher, **dist_cfg)
+
+
+def slurm_env_to_torch(port=None) -> None:
+    """Set ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT`` from srun's
+    ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID`` and ``SLURM_NODELIST``, as mmengine's
+    ``_init_dist_slurm`` does (the master is the first host of ``scontrol show hostname``;
+    ``MASTER_ADDR`` / ``MASTER_PORT`` already set win), without touching CUDA."""
+    missing = [k for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher slurm: {", ".join(missing)} not set (run it under srun, '
+                           'e.g. through tools/slurm_train.sh)')
+    proc_id = int(os.environ['SLURM_PROCID'])
+    if 'MASTER_ADDR' not in os.environ:
+        node_list = os.environ['SLURM_NODELIST']
+        addr = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1').strip()
+        if not addr or ' ' in addr:
+            raise RuntimeError(f'--launcher slurm: `scontrol show hostname {node_list}` gave '
+                               f'no host name ({addr!r}); set MASTER_ADDR')
+        os.environ['MASTER_ADDR'] = addr
+    if port is not None:
+        os.environ['MASTER_PORT'] = str(port)
+    os.environ.setdefault('MASTER_PORT', '29500')
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', str(proc_id))
+    os.environ['RANK'] = str(proc_id)
 
 
 def global_batch_size(cfg: Config, world_size: int) -> int:
