@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Usage: [GPUS=16] [GPUS_PER_NODE=8] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py options...]
-# One task per GPU through srun; mmengine reads the SLURM environment (--launcher slurm).
+# Usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
+#     bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py options...]
+# One task per GPU through srun; tools/train.py --launcher slurm reads the SLURM environment.
+# WORK_DIR (default work_dirs/JOB_NAME) is the 4th argument only if it does not start with '-':
+# `slurm_train.sh P J CONFIG --cfg-options k=v` passes --cfg-options on to tools/train.py.
+# GPUS_PER_NODE defaults to GPUS up to 8 (so GPUS=4 asks for 4 GPUs on one node, not 8).
 set -euxo pipefail
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
-WORK_DIR=${4:-work_dirs/$JOB_NAME}
+if [ $# -ge 4 ] && [[ "$4" != -* ]]; then
+    WORK_DIR=$4
+    shift 4
+else
+    WORK_DIR=work_dirs/$JOB_NAME
+    shift 3
+fi
 GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-$(( GPUS < 8 ? GPUS : 8 ))}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,4 +33,4 @@ srun -p "$PARTITION" \
     --cpus-per-task="$CPUS_PER_TASK" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \
-    "$PY" -u "$ROOT/tools/train.py" "$CONFIG" --work-dir="$WORK_DIR" --launcher slurm "${@:5}"
+    "$PY" -u "$ROOT/tools/train.py" "$CONFIG" --work-dir="$WORK_DIR" --launcher slurm "$@"

@@ -4,8 +4,10 @@
 # PRETRAIN is a pretraining checkpoint (.pth) or a pretraining work_dir (its last_checkpoint
 # is used). Sets WORK_DIR (work_dirs/benchmarks/<config>/<pretraining run>, unless WORK_DIR is
 # already set) and BACKBONE (WORK_DIR/backbone.pth, the online backbone converted for TARGET and
-# checked key by key against CONFIG's backbone), and TRAIN_OPTS, the --cfg-options that make the
-# fine-tuning load exactly that file.
+# checked key by key against every module of CONFIG that loads it), INIT_OPTS, the
+# --cfg-options that make every CheckedPretrained module of CONFIG (the backbone; in C4 detectors
+# also the res5 head, model.roi_head.shared_head) load exactly that file, and TRAIN_OPTS
+# (--work-dir WORK_DIR and INIT_OPTS).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || PY=python
@@ -27,14 +29,22 @@ resolve_checkpoint() {
 }
 
 prepare_transfer() {
-    local target=$1 config=$2 pretrain=$3 checkpoint run
+    local target=$1 config=$2 pretrain=$3 checkpoint run options_file
     checkpoint=$(resolve_checkpoint "$pretrain") || return 1
     run=$(basename "$(dirname "$checkpoint")")
     WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/$(basename "$config" .py)/$run}
     BACKBONE="$WORK_DIR/backbone.pth"
+    options_file="$WORK_DIR/backbone_cfg_options.txt"
     mkdir -p "$WORK_DIR"
+    rm -f "$options_file"
     PYTHONPATH="$ROOT:${PYTHONPATH:-}" "$PY" "$ROOT/tools/model_converters/extract_backbone.py" \
-        "$checkpoint" "$BACKBONE" --target "$target" --config "$config" || return 1
-    TRAIN_OPTS=(--work-dir "$WORK_DIR" --cfg-options
-                "model.backbone.init_cfg.checkpoint=$BACKBONE" "model.backbone.init_cfg.prefix=")
+        "$checkpoint" "$BACKBONE" --target "$target" --config "$config" \
+        --cfg-options-out "$options_file" || return 1
+    mapfile -t INIT_OPTS < "$options_file"
+    if [ "${#INIT_OPTS[@]}" -eq 0 ]; then
+        echo "error: no init_cfg options written to $options_file" >&2
+        return 1
+    fi
+    INIT_OPTS=(--cfg-options "${INIT_OPTS[@]}")
+    TRAIN_OPTS=(--work-dir "$WORK_DIR" "${INIT_OPTS[@]}")
 }

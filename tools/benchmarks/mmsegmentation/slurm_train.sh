@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: [GPUS=8] bash tools/benchmarks/mmsegmentation/slurm_train.sh PARTITION JOB_NAME CONFIG PRETRAIN [train.py options...]
+# Usage: [GPUS=8] [GPUS_PER_NODE=8] bash tools/benchmarks/mmsegmentation/slurm_train.sh PARTITION JOB_NAME CONFIG PRETRAIN [train.py options...]
 # As dist_train.sh, through srun (tools/slurm_train.sh); the conversion runs on the login node.
 set -euo pipefail
 source "$(dirname "$0")/../transfer_common.sh"
@@ -9,5 +9,4 @@ CONFIG=$3
 PRETRAIN=$4
 prepare_transfer mmseg "$CONFIG" "$PRETRAIN"
 bash "$ROOT/tools/slurm_train.sh" "$PARTITION" "$JOB_NAME" "$CONFIG" "$WORK_DIR" \
-    --cfg-options "model.backbone.init_cfg.checkpoint=$BACKBONE" "model.backbone.init_cfg.prefix=" \
-    "${@:5}"
+    "${INIT_OPTS[@]}" "${@:5}"
