@@ -40,12 +40,12 @@ def test_one_step_enqueues_the_momentum_keys_row_aligned():
     views, samples = _batch(8)
     losses = model.loss(views, samples)
     assert set(losses) == {'loss_nce', 'loss_ml', 'ml_bce'}
-    assert int(model.queue_g.ptr) == int(model.queue_z.ptr) == 8
+    assert int(model.queue.ptr) == 8
     # the keys are the momentum encoder's outputs for view 2, rows 0-7 of both queues
     with torch.no_grad():
         g2, z2 = model.momentum_encoder(views[1])
-    assert torch.allclose(model.queue_g.feats[:8], F.normalize(g2, dim=1), atol=1e-6)
-    assert torch.allclose(model.queue_z.feats[:8], F.normalize(z2, dim=1), atol=1e-6)
+    assert torch.allclose(model.queue.g[:8], F.normalize(g2, dim=1), atol=1e-6)
+    assert torch.allclose(model.queue.z[:8], F.normalize(z2, dim=1), atol=1e-6)
 
 
 def _record_pseudo_labels(model):
@@ -73,8 +73,8 @@ def test_own_key_positive_switch():
     off.loss(views, samples)
     on.loss(views, samples)
     # the same keys were enqueued either way
-    assert torch.allclose(on.queue_g.feats, off.queue_g.feats, atol=1e-6)
-    keys = off.queue_g.feats[:8]
+    assert torch.allclose(on.queue.g, off.queue.g, atol=1e-6)
+    keys = off.queue.g[:8]
     scored_off, _ = calls_off[0]
     scored_on, idx_on = calls_on[0]
     assert not torch.allclose(scored_off[:8], keys), 'off: scored before the keys entered'
@@ -85,8 +85,7 @@ def test_own_key_positive_switch():
 def test_pseudo_label_precision_by_hand():
     torch.manual_seed(0)
     model = MODELS.build(tiny_mls_cfg(dict_size=8, topk=2, num_classes=3, shuffle_bn=False))
-    labels = model.queue_labels
-    labels.feats[:4] = torch.tensor([[1., 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]])
+    model.queue.labels[:4] = torch.tensor([[1., 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]])
     # rows 4-7 stay empty (never written)
     topk = torch.tensor([[0, 1], [3, 2], [2, 6]])
     query = torch.tensor([[1., 0, 0], [0, 1, 0], [0, 1, 1]])
@@ -112,7 +111,8 @@ def test_precision_is_logged_with_labels_and_needs_them():
     (dict(head=dict(type='MLSHead', topk=33)), 'model.head.topk=33'),
     (dict(backbone_dim=128), 'model.backbone_dim=128'),
     (dict(feat_dim=32), 'model.feat_dim=32'),
-    (dict(momentum=1.5), 'momentum'),
+    (dict(momentum=1.5), 'model.momentum'),
+    (dict(momentum=1.0), 'model.momentum'),
     (dict(head=dict(type='MLSHead', temperature=-1.0)), 'head.temperature'),
 ])
 def test_bad_config_fails_at_build_time(change, key):
@@ -125,7 +125,7 @@ def test_bad_config_fails_at_build_time(change, key):
 def test_checkpoint_with_other_dictionary_size_is_refused():
     small = MODELS.build(tiny_mls_cfg(dict_size=32))
     big = MODELS.build(tiny_mls_cfg(dict_size=64))
-    with pytest.raises(ValueError, match=r'queue_g.feats has shape \(64, 64\).*\(32, 64\)'):
+    with pytest.raises(ValueError, match=r'queue.g has shape \(64, 64\).*\(32, 64\)'):
         small.load_state_dict(big.state_dict(), strict=False)
 
 

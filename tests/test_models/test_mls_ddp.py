@@ -32,8 +32,8 @@ def _data(step, rank=None, world=1):
 
 
 def _state(model, logs):
-    return dict(queue_g=model.queue_g.feats.clone(), queue_z=model.queue_z.feats.clone(),
-                ptr=model.queue_g.ptr.clone(), logs=logs,
+    return dict(queue_g=model.queue.g.clone(), queue_z=model.queue.z.clone(),
+                ptr=model.queue.ptr.clone(), logs=logs,
                 weight=model.backbone.conv1.weight.detach().clone())
 
 

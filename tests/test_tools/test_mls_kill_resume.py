@@ -48,8 +48,7 @@ def test_killed_run_resumes_exactly(repo_root, scenes_root, tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     start = torch.load(record, map_location='cpu', weights_only=True)
     assert start['iter'] == saved['meta']['iter'] > 0
-    for key in ('queue_g.feats', 'queue_z.feats', 'queue_g.ptr', 'queue_z.ptr',
-                'queue_labels.feats'):
+    for key in ('queue.g', 'queue.z', 'queue.labels', 'queue.ptr'):
         assert torch.equal(start['state_dict'][key], saved['state_dict'][key]), key
     momentum = [k for k in saved['state_dict'] if k.startswith('momentum_encoder.')]
     assert len(momentum) > 50

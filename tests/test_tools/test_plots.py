@@ -92,8 +92,8 @@ def test_mls_neighbour_grid(tmp_path, scenes_root, repo_root):
     hot = torch.zeros(len(files), 12)
     for i, im in enumerate(coco['images']):
         hot[i, labels[im['id']]] = 1
-    model.queue_g.feats[:32] = bank_g[:32]
-    model.queue_labels.feats[:32] = hot[:32]
+    model.queue.g[:32] = bank_g[:32]
+    model.queue.labels[:32] = hot[:32]
     ckpt = str(tmp_path / 'mls.pth')
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
 

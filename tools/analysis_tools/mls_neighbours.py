@@ -153,17 +153,17 @@ def draw_grid(query, bank, idx, sims, out: str, title: str = '') -> str:
 @torch.no_grad()
 def dictionary_precision(model, queries: torch.Tensor, labels, k: int):
     """Share of the k nearest stored Q_g keys sharing a category with each query, and chance."""
-    if getattr(model, 'queue_labels', None) is None or labels is None:
+    if 'labels' not in model.queue.fields or labels is None:
         return None
-    filled = model.queue_labels.filled_rows()
+    filled = model.queue.filled_rows('labels')
     if int(filled.sum()) < k:
         return None
     rows = filled.nonzero().squeeze(1)
-    idx, _ = neighbours(model.head, queries, model.queue_g.feats[rows], k)
+    idx, _ = neighbours(model.head, queries, model.queue.g[rows], k)
     hot = torch.zeros(len(labels), model.num_classes)
     for i, lab in enumerate(labels):
         hot[i, lab] = 1.0
-    entry = model.queue_labels.feats[rows]                        # (D', C)
+    entry = model.queue.labels[rows]                             # (D', C)
     shared = torch.einsum('qkc,qc->qk', entry[idx], hot) > 0
     chance = (entry @ hot.T > 0).float().mean()
     return float(shared.float().mean()), float(chance)

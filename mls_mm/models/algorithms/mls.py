@@ -10,7 +10,7 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import FeatureQueue
+from ..utils import FeatureQueue, legacy_queue_keys
 
 
 @MODELS.register_module()
@@ -20,8 +20,10 @@ class MLS(BaseSelfSupervisor):
     Per step: the online encoder gives g1, z1 for view 1; the EMA encoder gives g2, z2 for
     view 2 (shuffle-BN across processes as in MoCo); the head picks the top-k rows of Q_g
     nearest g1 as positives and returns InfoNCE over Q_z plus lambda times Eq. 9's BCE; then
-    the gathered keys (g2, z2) enter Q_g and Q_z at one shared pointer, so row i of both is the
-    same key crop.
+    the gathered keys (g2, z2) enter the dictionaries. Q_g and Q_z are the fields ``g``
+    (D, d_g) and ``z`` (D, d_z) of one :class:`FeatureQueue` ``queue`` with one pointer,
+    written in one call, so row i of both is always the same key crop (checkpoint keys
+    ``queue.g``, ``queue.z``, ``queue.ptr``; ``queue.labels`` with ``num_classes``).
 
     ``own_key_positive=False`` (default) scores against the dictionaries *before* this batch's
     keys enter them (MoCo's order), so a query's own key can never be its pseudo-positive.
@@ -61,9 +63,10 @@ class MLS(BaseSelfSupervisor):
                  num_classes: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if not 0 < momentum <= 1:
-            raise ValueError(f'momentum must be in (0, 1] (mmengine EMA form, 0.005 = '
-                             f'm 0.995), got {momentum}')
+        if not 0 < momentum < 1:
+            raise ValueError(f'model.momentum must be in (0, 1) (mmengine EMA form: the '
+                             f'weight of the online encoder, 0.005 = the paper\'s m 0.995), got '
+                             f'{momentum}')
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for key, want, got in (('backbone_dim', backbone_dim, self.neck.in_channels),
@@ -79,12 +82,12 @@ class MLS(BaseSelfSupervisor):
             nn.Sequential(self.backbone, self.neck), momentum)
         self.own_key_positive = own_key_positive
         self.shuffle_bn = shuffle_bn
-        self.queue_g = FeatureQueue(dict_size, backbone_dim)
-        self.queue_z = FeatureQueue(dict_size, feat_dim, pointer=self.queue_g.ptr)
         self.num_classes = num_classes
+        fields = dict(g=backbone_dim, z=feat_dim)
         if num_classes is not None:
-            self.queue_labels = FeatureQueue(dict_size, num_classes, init='empty',
-                                             pointer=self.queue_g.ptr)
+            fields['labels'] = num_classes
+        self.queue = FeatureQueue(dict_size, fields=fields, init=dict(labels='empty')
+                                  if num_classes is not None else 'randn')
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -104,12 +107,12 @@ class MLS(BaseSelfSupervisor):
         labels = self._multi_hot(data_samples) if self.num_classes is not None else None
 
         # a copy: autograd keeps the negatives for backward, and enqueueing writes in place
-        negatives = self.queue_z.feats.clone()                     # (D, d_z), pre-update
+        negatives = self.queue.z.clone()                           # (D, d_z), pre-update
         if self.own_key_positive:
             self._enqueue(g2, z2, labels)
-        targets, topk = self.head.pseudo_labels(g1, self.queue_g.feats)
+        targets, topk = self.head.pseudo_labels(g1, self.queue.g)
         losses = self.head.loss(z1, z2, negatives, targets,
-                                self.queue_z.feats if self.own_key_positive else None)
+                                self.queue.z if self.own_key_positive else None)
         if labels is not None:
             losses.update(self._pseudo_label_precision(topk, labels))
         if not self.own_key_positive:
@@ -118,17 +121,14 @@ class MLS(BaseSelfSupervisor):
 
     @torch.no_grad()
     def _enqueue(self, g2, z2, labels) -> None:
-        rows = self.queue_g.write(g2)
-        self.queue_z.write(z2)
-        if labels is not None:
-            self.queue_labels.write(labels)
-        self.queue_g.advance(rows)  # the pointer is shared by all queues
+        keys = dict(g=g2, z=z2) if labels is None else dict(g=g2, z=z2, labels=labels)
+        self.queue.enqueue(**keys)
 
     def _multi_hot(self, data_samples: List[DataSample]) -> torch.Tensor:
         if not data_samples or 'gt_label' not in data_samples[0]:
             raise ValueError('model.num_classes is set (pseudo-label precision) but the data '
                              'samples carry no gt_label: use a dataset with with_labels=True')
-        device = self.queue_g.feats.device
+        device = self.queue.g.device
         hot = torch.zeros(len(data_samples), self.num_classes, device=device)
         for row, sample in enumerate(data_samples):
             hot[row, sample.gt_label.to(device)] = 1.0
@@ -138,13 +138,29 @@ class MLS(BaseSelfSupervisor):
     def _pseudo_label_precision(self, topk: torch.Tensor,
                                 labels: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Share of pseudo-positives (B, k) sharing a class with the query, and chance level."""
-        filled = self.queue_labels.filled_rows().nonzero().squeeze(1)
+        filled_rows = self.queue.filled_rows('labels')
+        filled = filled_rows.nonzero().squeeze(1)
         if filled.numel() == 0:
             return {}
-        entry_labels = self.queue_labels.feats                      # (D, C)
-        valid = self.queue_labels.filled_rows()[topk]               # (B, k)
+        entry_labels = self.queue.labels                            # (D, C)
+        valid = filled_rows[topk]                                   # (B, k)
         shared = torch.einsum('bkc,bc->bk', entry_labels[topk], labels) > 0
         random_rows = filled[torch.randint(filled.numel(), topk.shape, device=topk.device)]
         shared_random = torch.einsum('bkc,bc->bk', entry_labels[random_rows], labels) > 0
         precision = (shared & valid).sum() / valid.sum().clamp(min=1)
         return dict(pl_precision=precision.float(), pl_chance=shared_random.float().mean())
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # mmengine resumes with strict=False, which would drop these keys with a warning and
+        # train on with fresh dictionaries
+        legacy = legacy_queue_keys(state_dict, prefix)
+        if legacy:
+            raise ValueError(
+                f'checkpoint holds MLS dictionaries in the mls_mm 0.1 layout ({", ".join(legacy)}) '
+                'where this model has one FeatureQueue (queue.g, queue.z[, queue.labels], '
+                'queue.ptr): convert it with `python tools/model_converters/'
+                'convert_mls_queues.py OLD.pth NEW.pth` (mls_mm.models.utils.'
+                'convert_legacy_queue_state)')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)

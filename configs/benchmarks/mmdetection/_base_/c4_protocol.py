@@ -3,7 +3,7 @@
 # SyncBN, no frozen stages, norm_eval=False, the res5 ROI head with the extra norm
 # (ResLayerExtraNorm) loaded from the checkpoint's layer4. Only `c4_*` variables, so that a config
 # can inherit this beside its mmdet base and use them.
-c4_imports = ['mls_mm', 'mmpretrain.models.utils.res_layer_extra_norm']
+c4_imports = ['mls_mm', 'mls_mm.det', 'mmpretrain.models.utils.res_layer_extra_norm']
 c4_norm_cfg = dict(type='SyncBN', requires_grad=True)
 c4_model = dict(
     data_preprocessor=dict(

@@ -14,12 +14,15 @@ val_evaluator = {{_base_.scenes_val_evaluator}}
 test_evaluator = val_evaluator
 
 max_epochs = 3
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+# epochs, where the real config runs detectron2's iteration-based 1x
+train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[2],
          gamma=0.1),
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
-default_hooks = dict(logger=dict(interval=16), checkpoint=dict(interval=max_epochs))
+default_hooks = dict(logger=dict(interval=16), checkpoint=dict(by_epoch=True, interval=max_epochs))
+log_processor = dict(by_epoch=True)
 auto_scale_lr = dict(base_batch_size=4)

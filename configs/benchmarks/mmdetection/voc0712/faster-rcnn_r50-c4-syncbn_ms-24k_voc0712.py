@@ -6,6 +6,8 @@
 #     extra norm after res5 (ResLayerExtraNorm); res5 starts from the checkpoint's layer4;
 #   - 24k iterations at 16 images, lr 0.02, steps at 18k and 22k, 100 warm-up iterations
 #     (mmdet's is 18k with steps 12k/16k); train short side 480-800 step 32, test 800;
+#   - "difficult" boxes are training targets, as detectron2's VOC loader has them (mmdet's
+#     VOCDataset ignores them in training; both ignore them at test): VOCTrainOnDifficultDataset;
 #   - AP over IoU 0.50:0.95 besides AP50 (VOC07 11-point AP at each threshold, as detectron2's
 #     PascalVOCDetectionEvaluator reports AP / AP50 / AP75).
 # BAM's reference halves the batch to 8 at lr 0.01 on the same schedule: --cfg-options
@@ -16,6 +18,16 @@ _base_ = ['mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py',
 custom_imports = dict(imports={{_base_.c4_imports}}, allow_failed_imports=False)
 
 model = {{_base_.c4_model}}
+
+voc_train_sets = [
+    dict(type='VOCTrainOnDifficultDataset',
+         data_root={{_base_.data_root}},
+         ann_file=f'{year}/ImageSets/Main/trainval.txt',
+         data_prefix=dict(sub_data_root=f'{year}/'),
+         filter_cfg=dict(filter_empty_gt=True, min_size=32),
+         pipeline={{_base_.train_pipeline}})
+    for year in ('VOC2007', 'VOC2012')]
+train_dataloader = dict(dataset=dict(datasets=voc_train_sets))
 
 max_iter = 24000
 train_cfg = dict(max_iters=max_iter, val_interval=4000)
