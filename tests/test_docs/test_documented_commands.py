@@ -1,0 +1,409 @@
+"""Every shell command the READMEs show is run by a test.
+
+The commands are collected from README.md and configs/**/README.md (tests/helpers/
+documented_commands.py: ```shell / ```bash / ```sh blocks, and inline code spans that begin
+like a command). Each must match an entry of COVERAGE, which names the tests that run its code
+path: the tests of this file run some on the fixture scenes (tiny overrides, a tmp work_dir);
+the others are existing tests, ONE per code path (every pretraining config runs through one
+scenes run; a COCO-, VOC- or Cityscapes-size command maps to the test that builds its config on
+that standard layout and runs or starts it). Placeholders (PARTITION, CONFIG, <ckpt>, RUN, ...)
+are matched by the patterns. The suite fails on a command no entry matches (listing it and its
+file:line), on an entry that matches no command, and on a named test that does not exist.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import re
+import shlex
+import subprocess
+import sys
+from argparse import ArgumentParser
+
+import pytest
+import torch
+from mmengine.config import DictAction
+
+from helpers.documented_commands import collect
+from helpers.launch_helpers import REPO, launcher_env, run
+
+THIS = 'tests/test_docs/test_documented_commands.py'
+TWINS = 'tests/test_docs/test_transfer_twin_launchers.py'
+SLURM = 'tests/test_docs/test_slurm_scripts.py'
+PROBE = ('configs/benchmarks/classification/scenes/'
+         'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
+
+TRAIN_CLI = 'tests/test_tools/test_mocov2_resume.py::test_train_py_cli_and_resume'
+COCO_PRETRAIN = 'tests/test_tools/test_coco_configs.py::test_coco_config_runs_one_iteration'
+REAL_DET = ('tests/test_det/test_real_configs_start.py::'
+            'test_real_config_reads_its_layout_and_loads_the_checkpoint')
+REAL_SEG = ('tests/test_seg/test_cityscapes_layout.py::'
+            'test_cityscapes_config_reads_the_layout_and_loads_the_checkpoint')
+CONVERTER_CLI = [
+    'tests/test_transfer/test_converters.py::test_cli_names_bad_keys',
+    'tests/test_transfer/test_converters.py::'
+    'test_cli_checks_against_config_backbone_without_running_init_cfg',
+    'tests/test_transfer/test_converters.py::test_torchvision_target',
+    'tests/test_transfer/test_converters.py::test_detectron2_target',
+]
+TWIN_RUN = f'{TWINS}::test_twin_through_its_launcher'
+PROBE_RUN = f'{THIS}::test_probe_from_a_pretraining_run_then_test_py_and_dist_test_sh'
+
+#: (pattern searched in the command, the tests that run its code path). Node ids may use the
+#: pattern's named groups ({twin}); an id without [...] stands for all its parametrisations.
+COVERAGE = [
+    # set-up and the main job
+    (r'^make (demo|test)$', [f'{THIS}::test_make_targets_run_the_documented_tools',
+                             'tests/test_tools/test_run_main.py::'
+                             'test_plan_covers_every_stage_and_method']),
+    # install.sh is never started by a test (it builds mmcv); the make test checks that both
+    # targets call it, and the stack check proves what it installed
+    (r'^tools/install\.sh$', [f'{THIS}::test_make_targets_run_the_documented_tools',
+                              'tests/test_utils/test_launch.py::test_stack_check_passes']),
+    (r'^tools/check_stack\.py$', ['tests/test_utils/test_launch.py::test_stack_check_passes']),
+    (r'^tools/run_main\.py( \[?--dry-run.*)?$', [
+        f'{THIS}::test_make_targets_run_the_documented_tools',
+        'tests/test_tools/test_run_main.py::test_plan_covers_every_stage_and_method',
+        'tests/test_tools/test_run_main.py::test_done_runs_are_skipped_and_checkpoints_resolved',
+        'tests/test_tools/test_run_main.py::test_a_failing_step_names_its_command_and_log']),
+    (r'^(\.venv/bin/python )?tools/generate_scenes\.py( --out data/scenes)?$', [
+        f'{THIS}::test_generate_scenes_cli',
+        'tests/test_seg/test_scene_semantic.py::'
+        'test_maps_are_deterministic_and_an_old_folder_gets_them']),
+    # pretraining on the scenes (tools/train.py), one run per method where a test exists
+    (r'tools/train\.py configs/\{mocov2,simsiam,mls,bam\}/\*_scenes\.py --work-dir \S+ --resume$',
+     [TRAIN_CLI, f'{THIS}::test_pretraining_through_dist_train_sh']),
+    (r'^(\.venv/bin/python )?tools/train\.py configs/mocov2/\S+_scenes\.py$',
+     [TRAIN_CLI, f'{THIS}::test_pretraining_through_dist_train_sh']),
+    (r'^(\.venv/bin/python )?tools/train\.py configs/simsiam/\S+_scenes\.py$',
+     [f'{THIS}::test_simsiam_scenes_twin_through_train_py']),
+    (r'^(\.venv/bin/python )?tools/train\.py configs/mls/\S+_scenes\.py$',
+     ['tests/test_tools/test_mls_kill_resume.py::test_killed_run_resumes_exactly']),
+    (r'^(\.venv/bin/python )?tools/train\.py configs/bam/\S+_scenes\.py$',
+     ['tests/test_tools/test_bam_scenes_resume.py::test_bam_scenes_trains_and_resumes']),
+    # pretraining at COCO / VOC size: the config runs one iteration on the COCO / VOC layout;
+    # tools/dist_train.sh itself runs the session's scenes pretraining
+    (r'^bash tools/dist_train\.sh configs/(mocov2|simsiam|mls|bam)/\S+_coco\.py \d+$',
+     [COCO_PRETRAIN, f'{THIS}::test_pretraining_through_dist_train_sh']),
+    (r'^bash tools/dist_train\.sh configs/bam/\S+_voc12\.py \d+$',
+     ['tests/test_tools/test_coco_configs.py::test_voc_config_runs_one_iteration',
+      f'{THIS}::test_pretraining_through_dist_train_sh']),
+    (r'^GPUS=\d+ bash tools/slurm_train\.sh PARTITION \w+ configs/\w+/\S+_coco\.py$',
+     [f'{SLURM}::test_slurm_train_runs_training', f'{SLURM}::test_slurm_train_arguments',
+      'tests/test_tools/test_coco_configs.py::test_long_schedules_build']),
+    # the linear probe
+    (r'tools/train\.py (CONFIG|configs/benchmarks/classification/scenes/\S+) --cfg-options '
+     r'model\.backbone\.init_cfg\.checkpoint=(\S+|<pretraining \.pth>)$', [PROBE_RUN]),
+    (r'^bash tools/dist_train\.sh configs/benchmarks/classification/(coco|voc07)/\S+ \d+ '
+     r'--cfg-options model\.backbone\.init_cfg\.checkpoint=\S+$',
+     [PROBE_RUN, 'tests/test_probe/test_probe_configs.py::test_common_protocol',
+      'tests/test_probe/test_probe_configs.py::test_coco_and_voc_values']),
+    (r'^tools/test\.py CONFIG (CKPT|work_dirs/<probe>/epoch_100\.pth)', [PROBE_RUN]),
+    (r'^tools/test\.py$', [PROBE_RUN]),
+    (r'^tools/dist_test\.sh CONFIG CKPT N', [PROBE_RUN]),
+    (r'^tools/slurm_test\.sh PARTITION JOB CONFIG CKPT',
+     [f'{SLURM}::test_slurm_test_evaluates_a_checkpoint']),
+    # random initialisation, asked for by name
+    (r'tools/train\.py configs/benchmarks/(classification|mmdetection|mmsegmentation)/scenes/'
+     r'\S+ --cfg-options model\.backbone\.init_cfg=None$',
+     [f'{THIS}::test_random_init_commands_start',
+      'tests/test_det/test_scenes_twins.py::test_scenes_twin_trains_and_evaluates',
+      'tests/test_seg/test_seg_configs.py::test_scenes_twin_trains_and_evaluates_miou',
+      'tests/test_probe/test_probe_configs.py::test_scenes_probe_trains_and_reports_the_metrics']),
+    # transfer: convert + checked load + fine-tune
+    (r'^(WORK_DIR=\S+ )?bash tools/benchmarks/(mmdetection|mmsegmentation)/dist_train\.sh '
+     r'configs/benchmarks/\w+/scenes/(?P<twin>\S+\.py) \S+ 1( --cfg-options .*)?$',
+     [TWIN_RUN + '[{twin}]']),
+    (r'^bash tools/benchmarks/mmdetection/dist_train\.sh configs/benchmarks/mmdetection/'
+     r'(coco|voc0712|cityscapes)/\S+ \S+ \d+$',
+     [REAL_DET, TWIN_RUN, f'{TWINS}::test_launcher_options_fill_every_checked_pretrained_module']),
+    (r'^bash tools/benchmarks/mmsegmentation/dist_train\.sh configs/benchmarks/mmsegmentation/'
+     r'cityscapes/\S+ \S+ \d+$',
+     [REAL_SEG, TWIN_RUN, f'{TWINS}::test_launcher_options_fill_every_checked_pretrained_module']),
+    (r'^GPUS=\d+ bash tools/benchmarks/mmdetection/slurm_train\.sh PARTITION \S+ '
+     r'configs/benchmarks/mmdetection/\w+/\S+ \S+$',
+     [f'{SLURM}::test_benchmark_slurm_train_mmdet_c4', REAL_DET]),
+    (r'^GPUS=\d+ bash tools/benchmarks/mmsegmentation/slurm_train\.sh PARTITION \S+ '
+     r'configs/benchmarks/mmsegmentation/\w+/\S+ \S+$',
+     [f'{SLURM}::test_benchmark_slurm_train_mmseg', REAL_SEG]),
+    (r'^tools/benchmarks/(\{mmdetection,mmsegmentation\}|mmsegmentation|mmdetection)/'
+     r'dist_train\.sh( CONFIG PRETRAIN GPUS.*)?$', [TWIN_RUN]),
+    # the two transfer steps by hand (what the launcher runs)
+    (r'tools/model_converters/extract_backbone\.py work_dirs/RUN/epoch_10\.pth \S+ '
+     r'--target mmseg --config CONFIG$',
+     [TWIN_RUN + '[pspnet_r18b-d8_1xb8-100i_scenes-64x64.py]'] + CONVERTER_CLI[1:2]),
+    (r'tools/train\.py CONFIG --work-dir work_dirs/seg_twins/RUN --cfg-options '
+     r'model\.backbone\.init_cfg\.checkpoint=\S+ model\.backbone\.init_cfg\.prefix=$',
+     [TWIN_RUN + '[pspnet_r18b-d8_1xb8-100i_scenes-64x64.py]']),
+    (r'^tools/model_converters/extract_backbone\.py( .*)?$', CONVERTER_CLI + [TWIN_RUN]),
+    (r'^python tools/model_converters/convert_mls_queues\.py OLD\.pth NEW\.pth$', [
+        'tests/test_models/test_mls_device_move.py::'
+        'test_old_key_layout_converts_when_the_pointers_agree',
+        'tests/test_models/test_mls_device_move.py::'
+        'test_conversion_tool_refuses_misaligned_dictionaries']),
+    (r'mmseg/\.mim/tools/dataset_converters/cityscapes\.py data/cityscapes',
+     [f'{THIS}::test_cityscapes_converter_is_where_the_readme_says']),
+    # the Tools table
+    (r'^tools/train\.py( CONFIG \[--work-dir\].*)?$', [TRAIN_CLI]),
+    (r'^tools/dist_train\.sh CONFIG N', [f'{THIS}::test_pretraining_through_dist_train_sh']),
+    (r'^tools/slurm_train\.sh PARTITION JOB CONFIG \[WORK_DIR\]',
+     [f'{SLURM}::test_slurm_train_arguments', f'{SLURM}::test_slurm_train_runs_training']),
+    (r'^tools/benchmarks/(?P<tool>knn_monitor_cost|mls_vs_mocov2_step_time|'
+     r'bam_pipeline_throughput)\.py$', [f'{THIS}::test_benchmark_tools_run[{{tool}}]']),
+    (r'^tools/analysis_tools/collect_results\.py', [
+        'tests/test_tools/test_collect_results.py::test_update_method_folders_cli',
+        'tests/test_tools/test_collect_results.py::test_default_spec_on_an_empty_root',
+        'tests/test_tools/test_collect_results.py::test_readme_markers_idempotent']),
+    (r'^tools/analysis_tools/plot_curves\.py', ['tests/test_tools/test_plots.py::test_plot_curves']),
+    (r'^tools/analysis_tools/mls_neighbours\.py',
+     ['tests/test_tools/test_plots.py::test_mls_neighbour_grid']),
+]
+
+
+def covering(command):
+    """(index of the first COVERAGE entry matching ``command``, its node ids) or None."""
+    for index, (pattern, node_ids) in enumerate(COVERAGE):
+        match = re.search(pattern, command.text)
+        if match:
+            return index, [n.format(**match.groupdict()) for n in node_ids]
+    return None
+
+
+@pytest.fixture(scope='module')
+def commands():
+    found = collect(REPO)
+    assert len(found) > 50, f'only {len(found)} commands found in the READMEs: collector broken?'
+    return found
+
+
+def test_every_documented_command_is_run_or_mapped(commands):
+    missing = [c for c in commands if covering(c) is None]
+    assert not missing, ('documented commands that no test runs (add a test, or an entry to '
+                         'COVERAGE in ' + THIS + ' naming the test that runs that code path):\n'
+                         + '\n'.join(f'  {c.where()}: {c.text}' for c in missing))
+
+
+def test_every_coverage_entry_is_used(commands):
+    used = {covering(c)[0] for c in commands if covering(c) is not None}
+    unused = [COVERAGE[i][0] for i in range(len(COVERAGE)) if i not in used]
+    assert not unused, f'COVERAGE entries that match no documented command: {unused}'
+
+
+def test_every_mapped_test_exists(commands):
+    wanted = sorted({n for c in commands for n in covering(c)[1]})
+    files = sorted({n.split('::')[0] for n in wanted})
+    for path in files:
+        assert osp.isfile(osp.join(REPO, path)), f'mapped test file {path} does not exist'
+    out = subprocess.run([sys.executable, '-m', 'pytest', '--collect-only', '-q',
+                          '-p', 'no:cacheprovider', *files], cwd=REPO, capture_output=True,
+                         text=True, timeout=600)
+    collected = {line.strip() for line in out.stdout.splitlines() if '::' in line}
+    assert collected, out.stdout[-3000:] + out.stderr[-3000:]
+    absent = [n for n in wanted if n not in collected and
+              not ('[' not in n and any(c.startswith(n + '[') for c in collected))]
+    assert not absent, f'mapped tests that pytest does not collect: {absent}'
+
+
+def test_collector_reads_blocks_continuations_comments_and_spans(tmp_path):
+    (tmp_path / 'configs' / 'x').mkdir(parents=True)
+    (tmp_path / 'README.md').write_text(
+        'Run `make demo` or `tools/check_stack.py`, not `pip list`; `tools/test.py CONFIG\n'
+        'CKPT` wraps.\n\n```shell\nbash a.sh \\\n    --x 1   # note\n# only a comment\n\n'
+        'GPUS=2 bash b.sh\n```\n\n```python\nimport os\n```\n')
+    (tmp_path / 'configs' / 'x' / 'README.md').write_text('```bash\necho "a # b"\n```\n')
+    got = [(c.path, c.line, c.kind, c.text) for c in collect(str(tmp_path))]
+    assert got == [
+        ('README.md', 1, 'inline', 'make demo'),
+        ('README.md', 1, 'inline', 'tools/check_stack.py'),
+        ('README.md', 1, 'inline', 'tools/test.py CONFIG CKPT'),
+        ('README.md', 5, 'fenced', 'bash a.sh --x 1'),
+        ('README.md', 9, 'fenced', 'GPUS=2 bash b.sh'),
+        (osp.join('configs', 'x', 'README.md'), 2, 'fenced', 'echo "a # b"'),
+    ]
+
+
+# --- the commands this file runs ---------------------------------------------------------
+
+def test_make_targets_run_the_documented_tools():
+    """`make demo` / `make test`: install.sh first, then the main job / the test suite
+    (make -n prints the recipes without running them)."""
+    for target, last in (('demo', '.venv/bin/python tools/run_main.py --data data/scenes '
+                                  '--root work_dirs/main'),
+                         ('test', '.venv/bin/python -m pytest -q tests')):
+        out = subprocess.run(['make', '-n', target], cwd=REPO, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        lines = [line.strip() for line in out.stdout.splitlines() if line.strip()]
+        assert lines == ['bash tools/install.sh', last], (target, lines)
+    # the demo's job, as `tools/run_main.py --dry-run` prints it: every stage and method
+    out = run([sys.executable, 'tools/run_main.py', '--dry-run', '--data', 'data/scenes',
+               '--root', 'work_dirs/main']).stdout
+    for stage in ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures'):
+        assert re.search(rf'^\[\d+/\d+\] {stage}: ', out, re.M), (stage, out[-3000:])
+    for tool in ('tools/generate_scenes.py --out data/scenes', 'tools/train.py',
+                 'tools/benchmarks/mmdetection/dist_train.sh',
+                 'tools/analysis_tools/collect_results.py', 'tools/analysis_tools/plot_curves.py',
+                 'tools/analysis_tools/mls_neighbours.py'):
+        assert tool in out, tool
+
+
+def test_generate_scenes_cli(tmp_path):
+    """`tools/generate_scenes.py --out DIR`: COCO layout plus the semantic maps; a second run
+    with the same arguments leaves the folder alone."""
+    out = str(tmp_path / 'scenes')
+    cmd = [sys.executable, 'tools/generate_scenes.py', '--out', out, '--num-train', '6',
+           '--num-val', '3', '--image-size', '32']
+    run(cmd)
+    for split, n in (('train', 6), ('val', 3)):
+        assert len(glob.glob(f'{out}/{split}2017/*.jpg')) == n
+        with open(f'{out}/annotations/instances_{split}2017.json') as f:
+            assert len(json.load(f)['images']) == n
+        assert len(glob.glob(f'{out}/annotations/semantic_{split}2017/*.png')) == n
+    before = {p: os.stat(p).st_mtime_ns for p in glob.glob(f'{out}/**/*', recursive=True)}
+    run(cmd)
+    assert {p: os.stat(p).st_mtime_ns for p in glob.glob(f'{out}/**/*', recursive=True)} \
+        == before
+
+
+def test_pretraining_through_dist_train_sh(pretrain_work_dir):
+    """`bash tools/dist_train.sh CONFIG 1` (torchrun, gloo on a CPU) trains the MoCo v2 scenes
+    twin: a checkpoint at the last iteration, last_checkpoint, the loss and knn/mAP logged."""
+    work_dir, log = pretrain_work_dir
+    ckpt = open(osp.join(work_dir, 'last_checkpoint')).read().strip()
+    assert ckpt == osp.join(work_dir, 'epoch_1.pth')
+    state = torch.load(ckpt, map_location='cpu', weights_only=True)
+    assert state['meta']['iter'] == 2  # 64 fixture images, batch 32
+    assert 'Distributed launcher: pytorch' in log and 'Distributed training: True' in log
+    assert re.search(r'Epoch\(train\).*loss: [\d.]+', log), log[-3000:]
+    assert re.search(r'knn/mAP: [\d.]+', log), log[-3000:]
+
+
+def test_simsiam_scenes_twin_through_train_py(scenes_root, tmp_path):
+    """`.venv/bin/python tools/train.py configs/simsiam/..._scenes.py` for one epoch."""
+    config = 'configs/simsiam/simsiam_resnet18_1xb32-coslr-10e_scenes.py'
+    work_dir = tmp_path / 'simsiam'
+    result = run([sys.executable, 'tools/train.py', config, '--work-dir', str(work_dir),
+                  '--cfg-options', f'train_dataloader.dataset.data_root={scenes_root}',
+                  'train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
+                  'train_dataloader.persistent_workers=False', 'custom_hooks=[]',
+                  'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1'])
+    assert (work_dir / 'epoch_1.pth').is_file()
+    losses = [float(v) for v in re.findall(r'Epoch\(train\).*?\bloss: (-?[\d.]+)', result.log)]
+    # two iterations (64 fixture images, batch 32); the loss is a mean negative cosine
+    assert len(losses) == 2 and all(-1.01 <= v <= 1.01 for v in losses), losses
+
+
+def _metrics(log, prefix):
+    """{metric: value} of the last ``prefix`` line (e.g. 'Epoch(val)', 'Epoch(test)')."""
+    lines = [line for line in log.splitlines() if prefix in line and 'multi-label/mAP' in line]
+    assert lines, f'no {prefix} metrics line in the log'
+    return {k: float(v) for k, v in re.findall(r'(multi-label/[\w-]+): (-?[\d.]+)', lines[-1])}
+
+
+def test_probe_from_a_pretraining_run_then_test_py_and_dist_test_sh(pretrain_work_dir,
+                                                                     scenes_root, tmp_path):
+    """`tools/train.py PROBE --cfg-options model.backbone.init_cfg.checkpoint=<pretraining
+    .pth>`, then `tools/test.py CONFIG CKPT` and `bash tools/dist_test.sh CONFIG CKPT 1` on the
+    probe's checkpoint give the training run's numbers again."""
+    pretrain, _ = pretrain_work_dir
+    ckpt = osp.join(pretrain, 'epoch_1.pth')
+    data = [f'train_dataloader.dataset.data_root={scenes_root}',
+            f'val_dataloader.dataset.data_root={scenes_root}',
+            f'test_dataloader.dataset.data_root={scenes_root}']
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        data += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
+    work_dir = tmp_path / 'probe'
+    trained = run([sys.executable, 'tools/train.py', PROBE, '--work-dir', str(work_dir),
+                   '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}', *data,
+                   'train_dataloader.batch_size=32', 'train_cfg.max_epochs=1',
+                   'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1'])
+    assert f'CheckedPretrained: loaded 120 keys under \'backbone.\' of {ckpt}' in trained.log
+    probe_ckpt = str(work_dir / 'epoch_1.pth')
+    assert osp.isfile(probe_ckpt)
+    val = _metrics(trained.log, 'Epoch(val)')
+    assert set(val) >= {'multi-label/mAP', 'multi-label/precision', 'multi-label/f1-score'}
+
+    tested = run([sys.executable, 'tools/test.py', PROBE, probe_ckpt, '--work-dir',
+                  str(tmp_path / 'test'), '--out', str(tmp_path / 'metrics.pkl'),
+                  '--cfg-options', *data])
+    assert _metrics(tested.log, 'Epoch(test)') == val
+    assert osp.isfile(tmp_path / 'metrics.pkl')
+    dist = run(['bash', 'tools/dist_test.sh', PROBE, probe_ckpt, '1', '--work-dir',
+                str(tmp_path / 'dist_test'), '--cfg-options', *data])
+    assert 'Distributed launcher: pytorch' in dist.log
+    assert _metrics(dist.log, 'Epoch(test)') == val
+
+
+def _documented_options(text):
+    """tools/train.py's parse of a documented command's `--cfg-options k=v ...`."""
+    parser = ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    words = shlex.split(text)
+    return parser.parse_args(words[words.index('--cfg-options'):]).cfg_options
+
+
+def test_random_init_commands_start(commands):
+    """The documented `tools/train.py SCENES_CONFIG --cfg-options model.backbone.init_cfg=None`
+    commands build their model and initialise it without a checkpoint; without the option the
+    same config refuses to (checkpoint='')."""
+    from mmengine.registry import MODELS, DefaultScope
+    from mmengine.utils import import_modules_from_strings
+
+    from mls_mm.utils import load_config
+    documented = [c for c in commands if re.search(
+        r'tools/train\.py (\S+/scenes/\S+\.py) --cfg-options model\.backbone\.init_cfg=None$',
+        c.text)]
+    configs = {re.search(r'tools/train\.py (\S+)', c.text).group(1): c for c in documented}
+    assert len(configs) == 3, sorted(configs)  # probe, detection twin, segmentation twin
+    for config, command in configs.items():
+        options = _documented_options(command.text)
+        assert options == {'model.backbone.init_cfg': None}, (command.where(), options)
+        for opts, ok in ((options, True), ({}, False)):
+            cfg = load_config(osp.join(REPO, config), cfg_options=opts)
+            if cfg.get('custom_imports'):
+                import_modules_from_strings(**cfg.custom_imports)
+            with DefaultScope.overwrite_default_scope(cfg.default_scope):
+                model = MODELS.build(cfg.model)
+                if ok:
+                    model.init_weights()
+                else:
+                    with pytest.raises(ValueError, match="init_cfg.checkpoint is ''"):
+                        model.init_weights()
+
+
+@pytest.mark.parametrize('tool', ['knn_monitor_cost', 'mls_vs_mocov2_step_time',
+                                  'bam_pipeline_throughput'])
+def test_benchmark_tools_run(tool, scenes_root, tmp_path):
+    """The benchmark tools the README quotes numbers from run (tiny sizes) and print them."""
+    data = [f'train_dataloader.dataset.data_root={scenes_root}', 'train_dataloader.num_workers=0',
+            'train_dataloader.persistent_workers=False']
+    args, expected = {
+        'knn_monitor_cost': (['--epochs', '1', '--total-epochs', '2', '--work-dir',
+                              str(tmp_path), '--cfg-options', *data, 'custom_hooks=[]'],
+                             r'monitor per call: [\d.]+ s'),
+        'mls_vs_mocov2_step_time': (['--batch', '4', '--size', '32', '--dict-size', '32',
+                                     '--steps', '2', '--warmup', '1', '--threads', '1',
+                                     '--device', 'cpu'],
+                                    r'step-time ratio MLS / MoCo v2: [\d.]+'),
+        'bam_pipeline_throughput': (['--data-root', scenes_root, '--images', '4',
+                                     '--repeats', '1'], r'ratio BAM / SimSiam: [\d.]+'),
+    }[tool]
+    result = run([sys.executable, f'tools/benchmarks/{tool}.py', *args],
+                 env=launcher_env(OMP_NUM_THREADS=1))
+    assert re.search(expected, result.log), result.log[-3000:]
+
+
+def test_cityscapes_converter_is_where_the_readme_says():
+    """The mmseg Cityscapes converter the README runs is at that path of this .venv (its own
+    dependency, cityscapesscripts, is not part of the stack, so it is not run here)."""
+    command = next(c for c in collect(REPO) if 'dataset_converters/cityscapes.py' in c.text)
+    words = command.text.split()
+    assert words[0] == '.venv/bin/python'
+    script = osp.join(REPO, words[1])
+    expected = osp.join(REPO, '.venv', 'lib', f'python{sys.version_info.major}.'
+                        f'{sys.version_info.minor}', 'site-packages', 'mmseg', '.mim', 'tools',
+                        'dataset_converters', 'cityscapes.py')
+    assert script == expected, f'{command.where()}: the converter is at {expected}'
+    assert osp.isfile(script), f'{command.where()}: {script} does not exist'
+    with open(script) as f:
+        source = f.read()
+    assert "'--nproc'" in source and 'cityscapes_path' in source
