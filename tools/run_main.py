@@ -93,7 +93,8 @@ def plan(args):
         else:
             command = ['bash', 'tools/benchmarks/mmdetection/dist_train.sh', TRANSFER,
                        f'{root}/pretrain/{method}', '1', '--resume', '--cfg-options', *short]
-            env = dict(WORK_DIR=work_dir, PYTHON=py)
+            # the 1-process launch runs on the CPU when there is no GPU: asked for explicitly
+            env = dict(WORK_DIR=work_dir, PYTHON=py, MLS_MM_ALLOW_CPU_DIST='1')
         steps.append(('transfer', method, work_dir, command, env))
     steps.append(('tables', 'comparison', None,
                   [py, 'tools/analysis_tools/collect_results.py', '--root', root,

@@ -27,6 +27,7 @@ def load_config(path: str, work_dir=None, cfg_options=None, launcher: str = 'non
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
     if launcher != 'none' and not torch.cuda.is_available():
         dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        check_cpu_dist_allowed(launcher, dist_cfg)
         if dist_cfg.get('backend', 'nccl') == 'nccl':
             print_log('no CUDA device: using the gloo backend instead of nccl', logger='current')
             dist_cfg['backend'] = 'gloo'
@@ -42,6 +43,29 @@ def load_config(path: str, work_dir=None, cfg_options=None, launcher: str = 'non
                       f'layers ({", ".join(replaced[:4])}{", ..." if len(replaced) > 4 else ""}) '
                       'use per-process BN in this CPU run', logger='current', level=30)
     return cfg
+
+
+#: set to 1 to run a multi-process launch on the CPU (gloo) when torch sees no GPU
+ALLOW_CPU_DIST_ENV = 'MLS_MM_ALLOW_CPU_DIST'
+
+
+def check_cpu_dist_allowed(launcher: str, dist_cfg: dict) -> None:
+    """Stop a multi-process launch that finds no GPU unless CPU processes were asked for.
+
+    Without this, a ``torchrun`` / srun launch on a box where torch sees no GPU (a CPU-only
+    torch, a driver mismatch, ``CUDA_VISIBLE_DEVICES`` empty) would silently train in gloo CPU
+    processes. CPU training is asked for with ``MLS_MM_ALLOW_CPU_DIST=1`` or with
+    ``--cfg-options env_cfg.dist_cfg.backend=gloo``.
+    """
+    if os.environ.get(ALLOW_CPU_DIST_ENV) == '1' or dist_cfg.get('backend') == 'gloo':
+        return
+    raise RuntimeError(
+        f'--launcher {launcher}: torch {torch.__version__} sees no CUDA device '
+        f'(torch.version.cuda={torch.version.cuda}, '
+        f'CUDA_VISIBLE_DEVICES={os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")!r}), so '
+        'this multi-process run would train on the CPU. Fix the GPU set-up (a torch build '
+        'for your driver: see docs/compatibility.md), or ask for CPU processes explicitly: '
+        f'{ALLOW_CPU_DIST_ENV}=1 or --cfg-options env_cfg.dist_cfg.backend=gloo')
 
 
 def replace_sync_bn(node, key: str = 'model') -> list:

@@ -29,7 +29,8 @@ def _pretraining_work_dir(path, drop_key=None):
 
 def _launch(repo_root, pretrain, work_dir, scenes_root):
     env = dict(os.environ, WORK_DIR=str(work_dir), PYTHON=sys.executable,
-               PORT=str(random.randint(20000, 40000)), OMP_NUM_THREADS='1')
+               PORT=str(random.randint(20000, 40000)), OMP_NUM_THREADS='1',
+               MLS_MM_ALLOW_CPU_DIST='1')  # a CPU (gloo) process on purpose
     options = [
         f'train_dataloader.dataset.data_root={scenes_root}/',
         f'val_dataloader.dataset.data_root={scenes_root}/',
