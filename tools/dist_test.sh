@@ -3,6 +3,10 @@
 # Multi-process evaluation on one machine with torchrun (gloo on CPU-only machines).
 # NNODES / NODE_RANK / MASTER_ADDR / PORT select a multi-machine run.
 set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options...]" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

@@ -3,6 +3,10 @@
 # Multi-process training on one machine with torchrun (gloo on CPU-only machines).
 # NNODES / NODE_RANK / MASTER_ADDR / PORT select a multi-machine run.
 set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "Usage: bash tools/dist_train.sh CONFIG GPUS [train.py options...]" >&2
+    exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

@@ -3,6 +3,10 @@
 #     bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py options...]
 # Evaluation with one task per GPU through srun (tools/test.py --launcher slurm).
 set -euxo pipefail
+if [ $# -lt 4 ]; then
+    echo "Usage: [GPUS=8] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py options...]" >&2
+    exit 2
+fi
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3

@@ -6,6 +6,10 @@
 # `slurm_train.sh P J CONFIG --cfg-options k=v` passes --cfg-options on to tools/train.py.
 # GPUS_PER_NODE defaults to GPUS up to 8 (so GPUS=4 asks for 4 GPUs on one node, not 8).
 set -euxo pipefail
+if [ $# -lt 3 ]; then
+    echo "Usage: [GPUS=8] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py options...]" >&2
+    exit 2
+fi
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3

@@ -9,6 +9,7 @@ the scripts build and that the job they start trains / evaluates.
 import os.path as osp
 import re
 import shlex
+import subprocess
 
 import pytest
 import torch
@@ -153,3 +154,22 @@ def test_benchmark_slurm_train_mmdet_c4(pretrain_work_dir, scenes_root, fake_slu
         assert f'{module}.init_cfg.prefix=' in program, module
     assert_started_from_the_converted_weights(DET_C4_TWIN, result, start, converted, backbone)
     assert_trained_and_evaluated(DET_C4_TWIN, work_dir, result)
+
+
+@pytest.mark.parametrize('script,args', [
+    ('tools/dist_train.sh', ['CONFIG']),
+    ('tools/dist_test.sh', ['CONFIG', 'CKPT']),
+    ('tools/slurm_train.sh', ['PARTITION', 'JOB']),
+    ('tools/slurm_test.sh', ['PARTITION', 'JOB', 'CONFIG']),
+    ('tools/benchmarks/mmdetection/dist_train.sh', ['CONFIG', 'PRETRAIN']),
+    ('tools/benchmarks/mmsegmentation/dist_train.sh', ['CONFIG', 'PRETRAIN']),
+    ('tools/benchmarks/mmdetection/slurm_train.sh', ['PARTITION', 'JOB', 'CONFIG']),
+    ('tools/benchmarks/mmsegmentation/slurm_train.sh', ['PARTITION', 'JOB', 'CONFIG']),
+])
+def test_launch_scripts_missing_an_argument_print_their_usage(script, args, fake_slurm):
+    """One positional argument short: exit 2 with the usage line, nothing launched."""
+    result = subprocess.run(['bash', script, *args], cwd=REPO, capture_output=True, text=True,
+                            env=slurm_env(fake_slurm))
+    assert result.returncode == 2, result.stderr
+    assert 'Usage: ' in result.stderr and script in result.stderr, result.stderr
+    assert srun_calls(fake_slurm[1]) == []
