@@ -67,3 +67,26 @@ def test_launcher_options_fill_every_checked_pretrained_module(config):
 
     visit(cfg.model, 'model')
     assert not empty, f'{config}: these modules would not load the converted file: {empty}'
+
+
+def test_init_options_need_a_checked_pretrained_module(tmp_path, capsys):
+    """A config with no CheckedPretrained init_cfg gets no options but an error naming it;
+    extract_backbone.py --cfg-options-out without --config is refused before reading."""
+    import importlib.util
+
+    from mls_mm.transfer import init_targets
+    config = tmp_path / 'plain.py'
+    config.write_text("default_scope = 'mmdet'\n"
+                      "model = dict(backbone=dict(type='ResNet', depth=18))\n")
+    assert init_targets.main([str(config), 'b.pth']) == 1
+    assert f'{config}: no module of model has init_cfg type CheckedPretrained' in \
+        capsys.readouterr().err
+    spec = importlib.util.spec_from_file_location(
+        'extract_backbone', osp.join(REPO, 'tools/model_converters/extract_backbone.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / 'opts.txt'
+    assert tool.main([str(tmp_path / 'none.pth'), str(tmp_path / 'b.pth'),
+                      '--cfg-options-out', str(out)]) == 1
+    assert '--cfg-options-out needs --config' in capsys.readouterr().err
+    assert not out.exists()
