@@ -2,6 +2,7 @@
 import glob
 import json
 import math
+import os
 import os.path as osp
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from mmpretrain.structures import DataSample
 from torch import nn
 from torch.utils.data import Dataset
 
+from helpers.dist_utils import run_in_processes
 from mls_mm.engine.hooks import KNNMonitorHook
 from mls_mm.engine.hooks.knn_monitor_hook import knn_multilabel_scores
 
@@ -248,15 +250,52 @@ def test_runs_in_a_runner_and_logs_to_message_hub_text_log_and_scalars_json(scen
     assert 'Epoch(knn) [0] knn/mAP' in text and 'Epoch(knn) [1] knn/mAP' in text
 
 
-def test_other_ranks_skip_the_monitor_without_touching_the_runner(monkeypatch):
-    """Rank 0 alone computes (no collective inside): on other ranks the hook does nothing."""
-    import mls_mm.engine.hooks.knn_monitor_hook as module
-    monkeypatch.setattr(module, 'is_main_process', lambda: False)
+class BNBackbone(nn.Module):
+    """A BN in eval mode over the maps: its running statistics change the pooled directions."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(2)
+
+    def forward(self, x):
+        return (self.bn(x),)
+
+
+def _bn_algorithm(running_mean):
+    model = StubAlgorithm()
+    model.backbone = BNBackbone()
+    model.backbone.bn.running_mean.copy_(torch.tensor(running_mean))
+    return model
+
+
+def _sharded_worker(rank, world, out_dir):
+    # rank 1's BN statistics differ (per-process BN under DDP without broadcast_buffers): the
+    # monitor must encode every shard with rank 0's
+    model = _bn_algorithm([0.3, -0.2] if rank == 0 else [5.0, 5.0])
     hook = KNNMonitorHook(bank=FeatureSet(BANK_DEG, BANK_LABELS, 1.0),
                           query=FeatureSet(QUERY_DEG, QUERY_LABELS, 1.0),
-                          num_classes=NUM_CLASSES, k=2)
-    hook.evaluate = lambda model: pytest.fail('evaluated on a rank other than 0')
-    hook.after_train_epoch(SimpleNamespace(epoch=0, train_loop=SimpleNamespace(max_epochs=1)))
+                          num_classes=NUM_CLASSES, k=2, temperature=T, batch_size=2)
+    result = hook.evaluate(model)
+    torch.save(result, os.path.join(out_dir, f'rank{rank}.pt'))
+
+
+def test_two_processes_give_the_one_process_map(tmp_path):
+    """5 bank and 6 query items over 2 ranks (an uneven split, padded and cut back)."""
+    single = KNNMonitorHook(bank=FeatureSet(BANK_DEG, BANK_LABELS, 1.0),
+                            query=FeatureSet(QUERY_DEG, QUERY_LABELS, 1.0),
+                            num_classes=NUM_CLASSES, k=2, temperature=T).evaluate(
+                                _bn_algorithm([0.3, -0.2]))
+    shifted_deg = lambda degs: [math.degrees(math.atan2(*reversed(  # noqa: E731
+        [c - m for c, m in zip(unit(d), [0.3, -0.2])]))) for d in degs]
+    want, _ = reference_map(shifted_deg(QUERY_DEG), QUERY_LABELS, shifted_deg(BANK_DEG),
+                            BANK_LABELS, 2, T)
+    assert single['mAP'] == pytest.approx(want, abs=1e-4)
+    run_in_processes(_sharded_worker, 2, str(tmp_path))
+    rank0 = torch.load(tmp_path / 'rank0.pt', weights_only=False)
+    rank1 = torch.load(tmp_path / 'rank1.pt', weights_only=False)
+    assert rank1 is None
+    assert rank0['mAP'] == pytest.approx(single['mAP'], abs=1e-9)
+    assert rank0['num_classes'] == single['num_classes'] == 3
 
 
 def test_data_root_none_follows_the_training_data(scenes_root):

@@ -1,12 +1,14 @@
 """Online kNN multi-label mAP of the backbone during self-supervised pretraining."""
+import math
 import time
+from copy import deepcopy
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.dataset import default_collate
-from mmengine.dist import is_main_process
+from mmengine.dist import broadcast, collect_results, get_dist_info, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.evaluation.metrics import AveragePrecision
@@ -82,9 +84,15 @@ class KNNMonitorHook(Hook):
     training when ``before_training=True`` (the random-init reference). Module train/eval
     flags are saved and restored exactly, so ``norm_eval`` or frozen parts stay as they were.
 
-    Distributed: only rank 0 computes and logs; no collective runs inside the hook, so the
-    other ranks go on (and wait for rank 0 at their next collective). Datasets are built and
-    checked on every rank in ``before_train``, so a bad configuration stops all ranks alike.
+    Distributed: every rank encodes its share of the bank and the queries (item i on rank
+    i mod world size, as mmengine's ``DefaultSampler`` splits a val set) and the features are
+    gathered in order with ``mmengine.dist.collect_results`` (``collect_device``), as mmengine's
+    evaluators do, so no rank idles in a collective while another encodes a large bank. The
+    ranks encode with one backbone state: parameters are equal under DDP, and BN running
+    statistics, which need not be (``broadcast_buffers=False``), are taken from rank 0 (a copy
+    of the backbone receives them), so the figures equal a one-process run's. Rank 0 scores and
+    logs. Datasets are built and checked on every rank in ``before_train``, so a bad
+    configuration stops all ranks alike.
 
     Args:
         bank (dict | Dataset): Labelled reference set (e.g. a ``CocoMultiLabelDataset`` over
@@ -105,6 +113,8 @@ class KNNMonitorHook(Hook):
         max_bank (int, optional): Cap on bank images (evenly spaced). Defaults to None (all).
         max_query (int, optional): Cap on query images (evenly spaced). Defaults to None.
         before_training (bool): Also run once before the first epoch. Defaults to False.
+        collect_device (str): ``'cpu'`` (through a shared temporary folder) or ``'gpu'``
+            (through the process group), as mmengine's evaluators. Defaults to ``'cpu'``.
     """
 
     priority = 'LOW'
@@ -113,7 +123,8 @@ class KNNMonitorHook(Hook):
                  temperature: float = 0.07, interval: int = 1,
                  pipeline: Optional[List[dict]] = None, image_size: int = 64,
                  batch_size: int = 64, num_workers: int = 0, max_bank: Optional[int] = None,
-                 max_query: Optional[int] = None, before_training: bool = False) -> None:
+                 max_query: Optional[int] = None, before_training: bool = False,
+                 collect_device: str = 'cpu') -> None:
         for name, value in dict(num_classes=num_classes, k=k, interval=interval,
                                 image_size=image_size, batch_size=batch_size).items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -134,6 +145,10 @@ class KNNMonitorHook(Hook):
         self.interval, self.batch_size, self.num_workers = interval, batch_size, num_workers
         self.max_bank, self.max_query = max_bank, max_query
         self.before_training = before_training
+        if collect_device not in ('cpu', 'gpu'):
+            raise ValueError(f"KNNMonitorHook.collect_device must be 'cpu' or 'gpu', got "
+                             f'{collect_device!r}')
+        self.collect_device = collect_device
         self.pipeline = pipeline if pipeline is not None else [
             dict(type='LoadImageFromFileStrict'),
             dict(type='ResizeEdge', scale=image_size, edge='short', backend='pillow'),
@@ -168,22 +183,43 @@ class KNNMonitorHook(Hook):
                           num_workers=self.num_workers, collate_fn=default_collate)
 
     # ---------------------------------------------------------------- features
+    @staticmethod
+    def _rank0_backbone(backbone):
+        """``backbone``, or in a multi-process run a copy holding rank 0's buffers."""
+        if get_dist_info()[1] == 1:
+            return backbone
+        backbone = deepcopy(backbone)
+        for buf in backbone.buffers():
+            broadcast(buf, src=0)
+        return backbone
+
     @torch.no_grad()
-    def _encode(self, model, dataset: Dataset) -> tuple:
-        """(N, D) L2-normalised pooled features and (N, C) multi-hot labels of ``dataset``."""
+    def _encode(self, model, backbone, dataset: Dataset) -> Optional[tuple]:
+        """(N, D) L2-normalised pooled features and (N, C) multi-hot labels of ``dataset``.
+
+        Each rank encodes items ``rank, rank + world, ...`` (the last round padded from the
+        start); rank 0 gets all N in order, the other ranks None.
+        """
+        rank, world = get_dist_info()
+        size = len(dataset)
+        shard = [(rank + i * world) % size for i in range(math.ceil(size / world))]
         feats, labels = [], []
-        for data in self._loader(dataset):
+        for data in self._loader(Subset(dataset, shard)):
             data = model.data_preprocessor(data, False)
             inputs = data['inputs']
             if isinstance(inputs, (list, tuple)):  # a multi-view preprocessor: one view here
                 inputs = inputs[0]
-            out = model.backbone(inputs)
+            out = backbone(inputs)
             out = out[-1] if isinstance(out, (list, tuple)) else out
             if out.dim() == 4:
                 out = F.adaptive_avg_pool2d(out, 1).flatten(1)              # (B, D)
             feats.append(F.normalize(out.float(), dim=1).cpu())
             labels.append(self._multi_hot(data['data_samples']))
-        return torch.cat(feats), torch.cat(labels)
+        rows = list(zip(torch.cat(feats), torch.cat(labels)))
+        rows = collect_results(rows, size, device=self.collect_device)
+        if rows is None:
+            return None
+        return torch.stack([f for f, _ in rows]), torch.stack([y for _, y in rows])
 
     def _multi_hot(self, data_samples: Sequence) -> torch.Tensor:
         hot = torch.zeros(len(data_samples), self.num_classes)
@@ -203,7 +239,8 @@ class KNNMonitorHook(Hook):
                 ``.data_preprocessor``.
 
         Returns:
-            dict: ``mAP`` (percent), ``num_classes`` (classes scored), ``seconds``.
+            dict: ``mAP`` (percent), ``num_classes`` (classes scored), ``seconds``; None on
+            ranks other than 0, which only encode their share.
         """
         if self.bank_set is None:
             self.build_sets()
@@ -212,11 +249,15 @@ class KNNMonitorHook(Hook):
         start = time.perf_counter()
         model.eval()
         try:
-            bank, bank_labels = self._encode(model, self.bank_set)
-            query, query_labels = self._encode(model, self.query_set)
+            backbone = self._rank0_backbone(model.backbone)
+            bank = self._encode(model, backbone, self.bank_set)
+            query = self._encode(model, backbone, self.query_set)
         finally:
             for module, mode in modes:
                 module.training = mode
+        if not is_main_process():
+            return None
+        (bank, bank_labels), (query, query_labels) = bank, query
         scores = knn_multilabel_scores(query, bank, bank_labels, self.k, self.temperature)
         value, scored = multilabel_map(scores, query_labels)
         return dict(mAP=value, num_classes=scored, seconds=time.perf_counter() - start)
@@ -240,10 +281,10 @@ class KNNMonitorHook(Hook):
             self._run(runner, epoch=runner.epoch + 1)
 
     def _run(self, runner, epoch: int) -> None:
-        """Evaluate on rank 0 and log ``knn/mAP`` after ``epoch`` epochs of training."""
-        if not is_main_process():
-            return
+        """Evaluate (all ranks encode) and log ``knn/mAP`` on rank 0 after ``epoch`` epochs."""
         result = self.evaluate(runner.model)
+        if result is None:
+            return
         runner.message_hub.update_scalar('knn/mAP', result['mAP'])
         runner.visualizer.add_scalars({'knn/mAP': result['mAP']}, step=runner.iter)
         runner.logger.info(
