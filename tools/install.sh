@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
 # Installs the pinned OpenMMLab stack into ./.venv, idempotently, with visible progress.
 #
-#   bash tools/install.sh          # (called by `make demo` and `make test`)
+#   bash tools/install.sh             # (called by `make demo` and `make test`)
+#   bash tools/install.sh --dry-run   # print what it would install / build and why; changes nothing
 #
-# The only slow step is mmcv 2.1.0 with its CPU ops, which has no wheel on PyPI: it is built
-# once from the sdist (with the C++20 fix torch 2.14's headers need) and the wheel is kept in
-# a cache outside the clone ($MLS_MM_WHEEL_CACHE, default ~/.cache/mls_mm/wheels/<versions>),
-# so later installs on the same machine take seconds. A stamp file records what was
-# installed; a second run with the same pins installs nothing.
+# The only slow step is mmcv 2.1.0 with its compiled ops, which has no wheel on PyPI: it is
+# built once from the sdist and the wheel is kept in a cache outside the clone
+# ($MLS_MM_WHEEL_CACHE, default ~/.cache/mls_mm/wheels/<versions>-<cpu|cu<ver>-arch<list>>), so
+# later installs on the same machine take seconds. A stamp file records what was installed; a
+# second run with the same pins installs nothing.
+#
+# Which mmcv ops are built follows what the machine has:
+#   - CPU ops when torch sees no GPU (the GPU is also hidden from the build, so mmcv's setup.py,
+#     which compiles CUDA code whenever torch.cuda.is_available(), cannot pick CUDA);
+#   - CUDA ops when torch sees a GPU and an nvcc of torch's CUDA version (major.minor) exists,
+#     for the visible GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST, unless you set it);
+#   - a stop with the fix when torch sees a GPU but no matching nvcc exists.
+#
+# Environment variables:
+#   MLS_MM_MMCV_BUILD=auto|cpu|cuda  force the mmcv build (default auto, as above)
+#   MLS_MM_TORCH_SPEC="torch==X torchvision==Y"  the torch build to install (default the pins);
+#                                    the stack is then checked against the declared ranges
+#   MLS_MM_TORCH_INDEX_URL=URL       pip index for torch, e.g. https://download.pytorch.org/whl/cu121
+#   MLS_MM_USE_EXISTING_STACK=1      no venv, no installs: `pip install --no-deps -e .` into
+#                                    $PYTHON (skip with MLS_MM_SKIP_EDITABLE=1), then
+#                                    tools/check_stack.py --existing-stack
+#   MLS_MM_INSTALL_DRY_RUN=1         the same as --dry-run
+#   MLS_MM_SIM_TORCH_VERSION, MLS_MM_SIM_TORCH_CUDA (e.g. 12.1 or none), MLS_MM_SIM_GPU_CAPS
+#   (e.g. "8.0,9.0" or empty), MLS_MM_SIM_NVCC (e.g. 12.1 or none): a simulated machine, for
+#   --dry-run only
+#   MLS_MM_VENV, MLS_MM_WHEEL_CACHE, PYTHON, MAX_JOBS, TORCH_CUDA_ARCH_LIST, CUDA_HOME
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,16 +39,200 @@ PYTHON_BIN="${PYTHON:-python3}"
 TORCH=2.14.1
 TORCHVISION=0.29.1
 MMCV=2.1.0
-PY_TAG="$("$PYTHON_BIN" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-CACHE="${MLS_MM_WHEEL_CACHE:-$HOME/.cache/mls_mm/wheels}/mmcv${MMCV}-torch${TORCH}-${PY_TAG}-$(uname -m)"
-STAMP="$VENV/.mls_mm_stack"
-WANT="torch=$TORCH torchvision=$TORCHVISION mmcv=$MMCV $(sha1sum "$ROOT/requirements.txt" | cut -c1-12) $(sha1sum "$ROOT/pyproject.toml" | cut -c1-12)"
 
 step() { printf '\n[install] %s\n' "$*"; }
+say() { printf '[install] %s\n' "$*"; }
+die() { printf '[install] %s\n' "$*" >&2; exit 1; }
 
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
-  step "stack already installed in $VENV ($WANT); checking it"
-  "$VENV/bin/python" "$ROOT/tools/check_stack.py"
+DRY_RUN="${MLS_MM_INSTALL_DRY_RUN:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) DRY_RUN=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$arg' (usage: bash tools/install.sh [--dry-run])" ;;
+  esac
+done
+SIMULATED=0
+if [ -n "${MLS_MM_SIM_TORCH_VERSION+x}${MLS_MM_SIM_TORCH_CUDA+x}${MLS_MM_SIM_GPU_CAPS+x}${MLS_MM_SIM_NVCC+x}" ]; then
+  [ "$DRY_RUN" = 1 ] || die "MLS_MM_SIM_* variables simulate a machine for --dry-run only; unset them to install"
+  SIMULATED=1
+fi
+
+TORCH_SPEC="${MLS_MM_TORCH_SPEC:-torch==$TORCH torchvision==$TORCHVISION}"
+read -r -a TORCH_REQS <<< "$TORCH_SPEC"
+TORCH_PIP_ARGS=()
+[ -z "${MLS_MM_TORCH_INDEX_URL:-}" ] || TORCH_PIP_ARGS=(--index-url "$MLS_MM_TORCH_INDEX_URL")
+CHECK_ARGS=()
+[ -z "${MLS_MM_TORCH_SPEC:-}" ] || CHECK_ARGS=(--existing-stack)  # not the pinned torch
+
+# ---- an environment that already has torch, mmcv and the OpenMMLab packages ----
+if [ "${MLS_MM_USE_EXISTING_STACK:-0}" = 1 ]; then
+  EDITABLE=("$PYTHON_BIN" -m pip install --no-deps -e "$ROOT")
+  if [ "$DRY_RUN" = 1 ]; then
+    say "dry run (nothing is installed): MLS_MM_USE_EXISTING_STACK=1, no virtual environment"
+    [ "${MLS_MM_SKIP_EDITABLE:-0}" = 1 ] || say "would run: ${EDITABLE[*]}"
+    say "would run: $PYTHON_BIN $ROOT/tools/check_stack.py --existing-stack"
+    exit 0
+  fi
+  if [ "${MLS_MM_SKIP_EDITABLE:-0}" != 1 ]; then
+    step "mls_mm itself (editable, no dependencies) into $PYTHON_BIN"
+    "${EDITABLE[@]}"
+  fi
+  step "checking the existing stack against the declared ranges"
+  exec "$PYTHON_BIN" "$ROOT/tools/check_stack.py" --existing-stack
+fi
+
+PY_TAG="$("$PYTHON_BIN" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+CACHE_BASE="${MLS_MM_WHEEL_CACHE:-$HOME/.cache/mls_mm/wheels}"
+STAMP="$VENV/.mls_mm_stack"
+
+# ---- what the machine has ----
+T_VER=''; T_CUDA=''; CAPS=''; NVCC=''; NVCC_VER=''
+probe_torch() {  # $1: a python. Prints "VERSION CUDA CAPS" (CUDA none: CPU-only torch; CAPS -: no GPU)
+  "$1" - <<'EOF' 2>/dev/null
+import torch
+caps = []
+if torch.cuda.is_available():
+    caps = sorted({'%d.%d' % torch.cuda.get_device_capability(i)
+                   for i in range(torch.cuda.device_count())})
+print(torch.__version__.split('+')[0], torch.version.cuda or 'none', ','.join(caps) or '-')
+EOF
+}
+find_nvcc() {  # the nvcc torch's cpp_extension would use: CUDA_HOME / CUDA_PATH, PATH, /usr/local/cuda
+  local candidate
+  for candidate in "${CUDA_HOME:-}/bin/nvcc" "${CUDA_PATH:-}/bin/nvcc" \
+                   "$(command -v nvcc 2>/dev/null || true)" /usr/local/cuda/bin/nvcc; do
+    if [ "$candidate" != /bin/nvcc ] && [ -x "$candidate" ]; then echo "$candidate"; return; fi
+  done
+}
+probe_machine() {  # sets T_VER T_CUDA CAPS NVCC NVCC_VER from $1 (a python) or the simulation
+  if [ "$SIMULATED" = 1 ]; then
+    T_VER="${MLS_MM_SIM_TORCH_VERSION:-$TORCH}"; T_CUDA="${MLS_MM_SIM_TORCH_CUDA:-none}"
+    CAPS="${MLS_MM_SIM_GPU_CAPS:--}"; NVCC_VER="${MLS_MM_SIM_NVCC:-none}"; NVCC='simulated'
+    return
+  fi
+  local probe
+  probe="$(probe_torch "$1" || true)"
+  [ -n "$probe" ] || return 0
+  read -r T_VER T_CUDA CAPS <<< "$probe"
+  NVCC="$(find_nvcc)"
+  NVCC_VER=none
+  if [ -n "$NVCC" ]; then
+    NVCC_VER="$("$NVCC" --version 2>/dev/null | sed -n 's/.*release \([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
+    NVCC_VER="${NVCC_VER:-none}"
+  fi
+}
+major_minor() { echo "$1" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p'; }
+
+# ---- which mmcv build, and why ----
+BUILD=''; WHY=''; ARCH=''; KEY=''; DECISION_ERROR=''
+decide() {
+  local mode="${MLS_MM_MMCV_BUILD:-auto}"
+  BUILD=''; WHY=''; ARCH=''; KEY=''; DECISION_ERROR=''
+  case "$mode" in
+    auto|cpu|cuda) ;;
+    *) DECISION_ERROR="MLS_MM_MMCV_BUILD=$mode: use auto, cpu or cuda"; return ;;
+  esac
+  if [ "$mode" = cpu ]; then
+    BUILD=cpu; WHY='MLS_MM_MMCV_BUILD=cpu'
+  elif [ "$mode" = auto ] && [ "$CAPS" = - ]; then
+    BUILD=cpu; WHY="torch $T_VER sees no GPU"
+  elif [ "$T_CUDA" = none ]; then
+    DECISION_ERROR="MLS_MM_MMCV_BUILD=cuda, but torch $T_VER is a CPU-only build. Fix: install a CUDA build of torch (MLS_MM_TORCH_SPEC / MLS_MM_TORCH_INDEX_URL), or set MLS_MM_MMCV_BUILD=cpu"
+  elif [ "$NVCC_VER" = none ] || [ "$(major_minor "$NVCC_VER")" != "$(major_minor "$T_CUDA")" ]; then
+    local found="no nvcc was found (CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)"
+    [ "$NVCC_VER" = none ] || found="nvcc is CUDA $NVCC_VER ($NVCC)"
+    local gpus="torch $T_VER (CUDA $T_CUDA) sees GPUs of compute capability ${CAPS//,/, }"
+    [ "$CAPS" != - ] || gpus="MLS_MM_MMCV_BUILD=cuda asks for CUDA ops"
+    DECISION_ERROR="$gpus, so mmcv's setup.py would compile its CUDA ops, which needs nvcc $(major_minor "$T_CUDA"), but $found. Fix, one of: install the CUDA $(major_minor "$T_CUDA") toolkit and put its nvcc first on PATH (or set CUDA_HOME); or set MLS_MM_MMCV_BUILD=cpu to build CPU-only ops (then mmcv's ops, e.g. nms / RoIAlign in the detectors, fail on GPU tensors; pretraining does not use them); or use OpenMMLab's prebuilt mmcv wheel for your torch/CUDA in an existing environment and MLS_MM_USE_EXISTING_STACK=1 (see docs/compatibility.md)"
+  else
+    BUILD=cuda
+    ARCH="${TORCH_CUDA_ARCH_LIST:-${CAPS//,/;}}"
+    if [ -z "$ARCH" ] || [ "$ARCH" = - ]; then
+      DECISION_ERROR="MLS_MM_MMCV_BUILD=cuda, but torch sees no GPU to take the compute capabilities from. Fix: set TORCH_CUDA_ARCH_LIST, e.g. TORCH_CUDA_ARCH_LIST='8.0;9.0'"
+      return
+    fi
+    WHY="torch $T_VER (CUDA $T_CUDA) sees GPUs (${CAPS//,/, }) and nvcc $NVCC_VER matches"
+    [ "${MLS_MM_MMCV_BUILD:-auto}" = auto ] || WHY="MLS_MM_MMCV_BUILD=cuda, nvcc $NVCC_VER matches torch's CUDA $T_CUDA"
+    [ -z "${TORCH_CUDA_ARCH_LIST:-}" ] || WHY="$WHY; TORCH_CUDA_ARCH_LIST set by you"
+  fi
+  if [ "$BUILD" = cpu ]; then
+    KEY=cpu
+  else
+    KEY="cu${T_CUDA//./}-arch$(echo "$ARCH" | tr -c 'A-Za-z0-9.+\n' '_')"
+  fi
+}
+wheel_ops() {  # $1: an mmcv wheel. Prints cuda if its compiled mmcv/_ext*.so has CUDA code, else cpu (none: no ops)
+  "$PYTHON_BIN" - "$1" <<'EOF'
+import re, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    exts = [n for n in wheel.namelist() if re.fullmatch(r'mmcv/_ext[^/]*\.so', n)]
+    data = b''.join(wheel.read(n) for n in exts)
+markers = (b'__cudaRegisterFatBinary', b'libcudart', b'cudaLaunchKernel', b'libtorch_cuda.so',
+           b'libc10_cuda.so')
+print('none' if not exts else 'cuda' if any(m in data for m in markers) else 'cpu')
+EOF
+}
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+set_cache_dirs() {  # the wheel cache of this decision, and the one of the old key (no build kind)
+  OLD_CACHE="$CACHE_BASE/mmcv${MMCV}-torch${T_VER}-${PY_TAG}-$(uname -m)"
+  CACHE="$OLD_CACHE-$KEY"
+}
+old_cpu_wheel() {  # prints the old-key wheel when the decision is CPU and that wheel has no CUDA code
+  local old
+  [ "$BUILD" = cpu ] || return 0
+  ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1 && return 0
+  old="$(ls "$OLD_CACHE"/mmcv-"$MMCV"-*.whl 2>/dev/null | head -1 || true)"
+  [ -n "$old" ] && [ "$(wheel_ops "$old")" = cpu ] && echo "$old"
+  return 0
+}
+
+want() { echo "torch=[$TORCH_SPEC] index=[${MLS_MM_TORCH_INDEX_URL:-}] mmcv=$MMCV build=$KEY $(sha1sum "$ROOT/requirements.txt" | cut -c1-12) $(sha1sum "$ROOT/pyproject.toml" | cut -c1-12)"; }
+
+if [ "$SIMULATED" = 1 ]; then
+  probe_machine ''
+elif [ -x "$VENV/bin/python" ]; then
+  probe_machine "$VENV/bin/python"
+fi
+[ -z "$T_VER" ] || decide
+
+if [ "$DRY_RUN" != 1 ] && [ -n "$KEY" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(want)" ]; then
+  step "stack already installed in $VENV ($(cat "$STAMP")); checking it"
+  "$VENV/bin/python" "$ROOT/tools/check_stack.py" "${CHECK_ARGS[@]}"
+  exit 0
+fi
+
+if [ "$DRY_RUN" = 1 ]; then
+  say "dry run: nothing is installed or built"
+  say "would install into $VENV: pip tools, ${TORCH_REQS[*]}${TORCH_PIP_ARGS[*]:+ (${TORCH_PIP_ARGS[*]})}, mmcv $MMCV, requirements.txt, mls_mm (--no-deps -e .)"
+  if [ -z "$T_VER" ]; then
+    say "torch is not installed in $VENV yet: the mmcv build is decided after installing ${TORCH_REQS[*]}, from the GPUs that torch sees and the nvcc found ($(find_nvcc || true))"
+    exit 0
+  fi
+  [ "$SIMULATED" = 0 ] || say "simulated machine (MLS_MM_SIM_*)"
+  say "machine: torch $T_VER, torch CUDA $T_CUDA, GPUs visible to torch: ${CAPS/#-/none}, nvcc: $NVCC_VER${NVCC:+ ($NVCC)}"
+  if [ -n "$DECISION_ERROR" ]; then
+    printf '[install] STOP: %s\n' "$DECISION_ERROR" >&2
+    exit 1
+  fi
+  set_cache_dirs
+  say "mmcv $MMCV build: $BUILD ops ($WHY)"
+  if [ "$BUILD" = cpu ]; then
+    say "mmcv build environment: MMCV_WITH_OPS=1 FORCE_CUDA=0 CUDA_VISIBLE_DEVICES= (GPU hidden from setup.py)"
+  else
+    say "mmcv build environment: MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST='$ARCH'"
+  fi
+  say "wheel cache key: $(basename "$CACHE")"
+  if ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
+    say "wheel cache: $CACHE has the wheel (no build)"
+  elif [ -n "$(old_cpu_wheel)" ]; then
+    say "wheel cache: would reuse $(old_cpu_wheel) (old key, its mmcv/_ext .so has no CUDA code) as $CACHE (no build)"
+  else
+    say "wheel cache: $CACHE is empty: would build mmcv $MMCV from the sdist"
+  fi
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(want)" ]; then
+    say "stamp $STAMP matches: a real run would install nothing and only check the stack"
+  fi
   exit 0
 fi
 
@@ -40,22 +246,49 @@ PIP=("$PY" -m pip --disable-pip-version-check)
 step "pip and build tools (setuptools<81 keeps pkg_resources, which mmcv's setup.py imports)"
 "${PIP[@]}" install -q --upgrade 'pip>=24' 'setuptools>=77,<81' wheel ninja 'numpy<2'
 
-step "torch $TORCH + torchvision $TORCHVISION (wheels from this machine's disk when present)"
-"${PIP[@]}" install --progress-bar off "torch==$TORCH" "torchvision==$TORCHVISION"
+step "${TORCH_REQS[*]} (wheels from this machine's disk when present)${TORCH_PIP_ARGS[*]:+ from ${MLS_MM_TORCH_INDEX_URL:-}}"
+"${PIP[@]}" install --progress-bar off "${TORCH_PIP_ARGS[@]}" "${TORCH_REQS[@]}"
+
+probe_machine "$PY"
+[ -n "$T_VER" ] || die "torch does not import in $VENV after installing ${TORCH_REQS[*]}"
+decide
+[ -z "$DECISION_ERROR" ] || die "STOP: $DECISION_ERROR"
+set_cache_dirs
+step "mmcv $MMCV build: $BUILD ops ($WHY); wheel cache $CACHE"
+
+OLD_WHEEL="$(old_cpu_wheel)"
+if [ -n "$OLD_WHEEL" ]; then
+  # The old cache key (no build kind) was written by the CPU-only build of earlier versions of
+  # this script; the wheel is reused only after checking its compiled ops have no CUDA code.
+  step "reusing $OLD_WHEEL (old cache key; its mmcv/_ext .so has no CUDA code)"
+  mkdir -p "$CACHE"
+  ln -f "$OLD_WHEEL" "$CACHE"/ 2>/dev/null || cp "$OLD_WHEEL" "$CACHE"/
+fi
 
 if ! ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
-  step "building mmcv $MMCV with CPU ops from the sdist into $CACHE (12 to 25 minutes on 2 cores, once per machine)"
-  BUILD="$(mktemp -d)"
-  trap 'rm -rf "$BUILD"' EXIT
-  (cd "$BUILD" && "${PIP[@]}" download --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV")
-  tar -xzf "$BUILD"/mmcv-"$MMCV".tar.gz -C "$BUILD"
-  SRC="$BUILD/mmcv-$MMCV"
-  # torch 2.14's ATen headers require C++20; mmcv 2.1.0 hard-codes c++14 / c++17.
-  sed -i 's/-std=c++14/-std=c++20/g; s/-std=c++17/-std=c++20/g' "$SRC/setup.py"
-  grep -q 'c++20' "$SRC/setup.py" || { echo "[install] could not patch $SRC/setup.py for C++20" >&2; exit 1; }
+  if [ "$BUILD" = cpu ]; then
+    BUILD_ENV=(MMCV_WITH_OPS=1 FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)
+    step "building mmcv $MMCV with CPU ops from the sdist into $CACHE (12 to 25 minutes on 2 cores, once per machine)"
+  else
+    BUILD_CUDA_HOME="${CUDA_HOME:-$(dirname "$(dirname "$(readlink -f "$NVCC")")")}"
+    [ -f "$BUILD_CUDA_HOME/include/cuda_runtime.h" ] \
+        || die "STOP: no CUDA headers under $BUILD_CUDA_HOME (from nvcc $NVCC). Fix: set CUDA_HOME to the CUDA $NVCC_VER toolkit"
+    BUILD_ENV=(MMCV_WITH_OPS=1 FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$ARCH" "CUDA_HOME=$BUILD_CUDA_HOME")
+    step "building mmcv $MMCV with CUDA ops (arch $ARCH) from the sdist into $CACHE (much longer than the CPU build: an hour or more on few cores, once per machine)"
+  fi
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "$WORK"' EXIT
+  (cd "$WORK" && "${PIP[@]}" download --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV")
+  tar -xzf "$WORK"/mmcv-"$MMCV".tar.gz -C "$WORK"
+  SRC="$WORK/mmcv-$MMCV"
+  if version_ge "$T_VER" 2.8; then
+    # torch 2.14's ATen headers require C++20; mmcv 2.1.0 hard-codes c++14 / c++17.
+    sed -i 's/-std=c++14/-std=c++20/g; s/-std=c++17/-std=c++20/g' "$SRC/setup.py"
+    grep -q 'c++20' "$SRC/setup.py" || die "could not patch $SRC/setup.py for C++20"
+  fi
   mkdir -p "$CACHE"
-  LOG="$BUILD/build.log"
-  (cd "$BUILD" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+  LOG="$WORK/build.log"
+  (cd "$WORK" && env "${BUILD_ENV[@]}" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
       "${PIP[@]}" wheel -v --no-build-isolation --no-deps -w "$CACHE.partial" "$SRC" \
       > "$LOG" 2>&1) &
   BUILD_PID=$!
@@ -67,11 +300,10 @@ if ! ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
   done
   if ! wait "$BUILD_PID"; then
     tail -40 "$LOG" >&2
-    echo "[install] mmcv $MMCV build failed (log above, full log $LOG)" >&2
-    exit 1
+    die "mmcv $MMCV build failed (log above, full log $LOG)"
   fi
   ls "$CACHE.partial"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1 \
-      || { echo "[install] mmcv $MMCV build failed (no wheel in $CACHE.partial)" >&2; exit 1; }
+      || die "mmcv $MMCV build failed (no wheel in $CACHE.partial)"
   mv "$CACHE.partial"/mmcv-"$MMCV"-*.whl "$CACHE"/ && rm -rf "$CACHE.partial"
 else
   step "mmcv $MMCV wheel found in cache $CACHE"
@@ -82,10 +314,10 @@ fi
 step "numpy<2, opencv<4.11 and the pure-Python OpenMMLab packages (requirements.txt)"
 "${PIP[@]}" install --progress-bar off -r "$ROOT/requirements.txt"
 
-step "mls_mm itself (editable)"
+step "mls_mm itself (editable; its declared ranges are not re-resolved: --no-deps)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 
 step "checking the stack"
-"$PY" "$ROOT/tools/check_stack.py"
-echo "$WANT" > "$STAMP"
+"$PY" "$ROOT/tools/check_stack.py" "${CHECK_ARGS[@]}"
+want > "$STAMP"
 step "done: $VENV"
