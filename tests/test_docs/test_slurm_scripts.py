@@ -6,6 +6,7 @@ with ``--launcher slurm`` then join a one-process gloo group the way they would 
 (the master address from ``scontrol show hostname``), so these tests check both the srun line
 the scripts build and that the job they start trains / evaluates.
 """
+import os
 import os.path as osp
 import re
 import shlex
@@ -173,3 +174,26 @@ def test_launch_scripts_missing_an_argument_print_their_usage(script, args, fake
     assert result.returncode == 2, result.stderr
     assert 'Usage: ' in result.stderr and script in result.stderr, result.stderr
     assert srun_calls(fake_slurm[1]) == []
+
+
+def test_slurm_launcher_outside_srun_names_the_missing_variables(monkeypatch):
+    from mls_mm.utils.launch import slurm_env_to_torch
+    for key in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('SLURM_NTASKS', '2')
+    with pytest.raises(RuntimeError, match=r'SLURM_PROCID, SLURM_NODELIST not set'):
+        slurm_env_to_torch()
+
+
+def test_slurm_env_follows_srun_and_keeps_a_given_master(monkeypatch):
+    from mls_mm.utils.launch import slurm_env_to_torch
+    env = dict(SLURM_PROCID='3', SLURM_NTASKS='8', SLURM_LOCALID='1',
+               SLURM_NODELIST='node[1-2]', MASTER_ADDR='10.0.0.1')
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ('MASTER_PORT', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
+        monkeypatch.delenv(key, raising=False)
+    slurm_env_to_torch(port=12345)
+    assert (os.environ['RANK'], os.environ['WORLD_SIZE'], os.environ['LOCAL_RANK']) == \
+        ('3', '8', '1')
+    assert (os.environ['MASTER_ADDR'], os.environ['MASTER_PORT']) == ('10.0.0.1', '12345')
