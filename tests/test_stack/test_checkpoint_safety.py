@@ -26,6 +26,10 @@ import mls_mm  # noqa: F401 - applies the compat fixes
 from mls_mm import compat
 from mls_mm.transfer import load_backbone, read_state_dict
 
+needs_safe_globals = pytest.mark.skipif(
+    not compat.SAFE_GLOBALS, reason=f'torch {torch.__version__} has no add_safe_globals (< 2.4): '
+    'checkpoints load with weights_only=False there, by design (see mls_mm/compat.py)')
+
 
 class _Payload:
     """Unpickles by calling ``exec``: writes ``marker`` when (and only when) code runs."""
@@ -57,6 +61,7 @@ def torch_load_default(request, monkeypatch):
     return request.param
 
 
+@needs_safe_globals
 def test_the_simulated_old_default_really_runs_payloads(tmp_path, torch_load_default):
     """Control: mmengine's own local loader under the flipped default runs the payload, so the
     refusals below come from our explicit weights_only=True."""
@@ -70,6 +75,7 @@ def test_the_simulated_old_default_really_runs_payloads(tmp_path, torch_load_def
         assert marker.read_text() == 'code ran'
 
 
+@needs_safe_globals
 @pytest.mark.parametrize('loader', ['CheckpointLoader', 'load_checkpoint', 'read_state_dict',
                                     'load_backbone'])
 def test_payload_checkpoint_is_refused(tmp_path, torch_load_default, loader):
@@ -102,6 +108,7 @@ def http_root(tmp_path, monkeypatch):
     server.server_close()
 
 
+@needs_safe_globals
 def test_url_checkpoints_load_weights_only(tmp_path, http_root, torch_load_default):
     www, url = http_root
     path, marker = _payload_checkpoint(tmp_path)
@@ -140,6 +147,8 @@ def statistics_table(monkeypatch):
 def test_crafted_statistics_table_is_dropped(tmp_path, statistics_table):
     path = str(tmp_path / 'crafted.pth')
     _crafted_history_buffer(path, {'mean': 'not a method', 'extra': 'x'})
+    # whatever torch's default: our loader (weights_only=True where torch can), and an explicit
+    # weights_only=False load (torch < 2.4, or a user's own torch.load)
     for loaded in (CheckpointLoader.load_checkpoint(path, map_location='cpu'),
                    torch.load(path, weights_only=False)):
         buffer = loaded['message_hub']['log_scalars']['train/loss']
@@ -160,10 +169,11 @@ def test_crafted_statistics_table_would_replace_without_the_fix(tmp_path, statis
         self.__dict__.update(state)
 
     monkeypatch.setattr(HistoryBuffer, '__setstate__', mmengine_0_10_setstate)
-    torch.load(path, weights_only=True)
+    torch.load(path, weights_only=compat.SAFE_GLOBALS)  # torch < 2.4 cannot read it otherwise
     assert HistoryBuffer._statistics_methods['mean'] == 'not a method'
 
 
+@needs_safe_globals
 def test_crafted_callable_table_is_refused(tmp_path, statistics_table):
     """A table of real methods pickles through builtins.getattr: never allow-listed."""
     path = str(tmp_path / 'getattr.pth')
@@ -192,6 +202,7 @@ def test_mmengine_checkpoint_with_message_hub_loads(tmp_path):
     assert torch.equal(checkpoint['state_dict']['weight'], model.weight)
 
 
+@needs_safe_globals
 @pytest.mark.parametrize('spelling', ['numpy.core.multiarray', 'numpy._core.multiarray'])
 def test_numpy_1_and_2_pickle_paths_load(spelling):
     """numpy 1 pickles arrays and scalars as numpy.core.multiarray.*, numpy 2.1+ as
@@ -227,10 +238,16 @@ import torch
 import torch.serialization as serialization
 # torch 2.14's own modules call add_safe_globals when imported (torch 2.0-2.3's do not): import
 # them first, so that only mls_mm and the OpenMMLab packages run without it
-import torch._dynamo, torch.nested, torch.distributed.tensor, torch.distributed.device_mesh
-import torch.distributed._serialization
+import importlib
+for module in ('torch._dynamo', 'torch.nested', 'torch.distributed.tensor',
+               'torch.distributed.device_mesh', 'torch.distributed._serialization'):
+    try:
+        importlib.import_module(module)
+    except ImportError:  # not in every torch version
+        pass
 for name in ('add_safe_globals', 'safe_globals', 'get_safe_globals', 'clear_safe_globals'):
-    delattr(serialization, name)  # torch < 2.4 has none of these
+    if hasattr(serialization, name):  # torch < 2.4 has none of these
+        delattr(serialization, name)
 import mls_mm
 from mls_mm import compat
 from mmengine.config import Config
