@@ -2,11 +2,11 @@
 with the same overrides."""
 import argparse
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config, DictAction
+
+from tools.misc import print_config
 
 CONFIGS = [
     'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py',
@@ -24,13 +24,10 @@ def _options(options):
 
 
 @pytest.mark.parametrize('config', CONFIGS)
-def test_printed_text_reparses_to_the_same_config(repo_root, config):
+def test_printed_text_reparses_to_the_same_config(repo_root, config, capsys):
     path = osp.join(repo_root, config)
-    done = subprocess.run([sys.executable, 'tools/misc/print_config.py', path,
-                           '--cfg-options', *OPTIONS],
-                          cwd=repo_root, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    printed = Config.fromstring(done.stdout, '.py')
+    print_config.main([path, '--cfg-options', *OPTIONS])
+    printed = Config.fromstring(capsys.readouterr().out, '.py')
 
     expected = Config.fromfile(path)
     expected.merge_from_dict(_options(OPTIONS))
@@ -41,9 +38,6 @@ def test_printed_text_reparses_to_the_same_config(repo_root, config):
     assert printed.to_dict() != Config.fromfile(path).to_dict()
 
 
-def test_missing_config_is_named(repo_root, tmp_path):
-    done = subprocess.run([sys.executable, 'tools/misc/print_config.py',
-                           str(tmp_path / 'nope.py')],
-                          cwd=repo_root, capture_output=True, text=True, timeout=300)
-    assert done.returncode != 0
-    assert 'config file not found' in done.stderr and 'nope.py' in done.stderr
+def test_missing_config_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='config file not found: .*nope.py'):
+        print_config.main([str(tmp_path / 'nope.py')])
