@@ -12,7 +12,7 @@ import re
 from typing import List, NamedTuple
 
 SHELL_FENCES = ('shell', 'bash', 'sh')
-INLINE_STARTS = ('make ', 'bash ', 'tools/', 'python ', 'GPUS=', 'WORK_DIR=', 'PYTHONPATH=',
+INLINE_STARTS = ('make ', '.venv/bin/python ', 'bash ', 'tools/', 'python ', 'GPUS=', 'WORK_DIR=', 'PYTHONPATH=',
                  'srun', 'mim ')
 FENCE = re.compile(r'^\s*```+\s*([\w+-]*)')
 INLINE = re.compile(r'(?<!`)`([^`]+)`(?!`)')

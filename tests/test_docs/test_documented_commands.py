@@ -136,7 +136,7 @@ COVERAGE = [
      r'model\.backbone\.init_cfg\.checkpoint=\S+ model\.backbone\.init_cfg\.prefix=$',
      [TWIN_RUN + '[pspnet_r18b-d8_1xb8-100i_scenes-64x64.py]']),
     (r'^tools/model_converters/extract_backbone\.py( .*)?$', CONVERTER_CLI + [TWIN_RUN]),
-    (r'^python tools/model_converters/convert_mls_queues\.py OLD\.pth NEW\.pth$', [
+    (r'^\.venv/bin/python tools/model_converters/convert_mls_queues\.py OLD\.pth NEW\.pth$', [
         'tests/test_models/test_mls_device_move.py::'
         'test_old_key_layout_converts_when_the_pointers_agree',
         'tests/test_models/test_mls_device_move.py::'
