@@ -5,7 +5,8 @@ MoCo v2 scenes run, checks it against the twin, fine-tunes one epoch of the fixt
 (2 iterations) and evaluates top-1 on val. The twin runs through a child config with
 ``RecordStateHook`` (the state the training loop starts from). Then `tools/test.py --out`
 evaluates the fine-tuned checkpoint again and dumps its predictions: top-1 recounted from
-them, with labels recomputed from the masks of the instances file, must equal the logged one.
+them, with labels recomputed from the masks of the instances file, must equal the logged one,
+and the default table of tools/analysis_tools/collect_results.py shows it (finetune top-1).
 """
 import glob
 import json
@@ -21,6 +22,7 @@ import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
 
 from helpers.launch_helpers import launcher_env, run
 from helpers.twin_launch import with_record_hook
+from tools.analysis_tools import collect_results as cr
 
 TWIN = 'configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-10e_scenes-64px.py'
 
@@ -49,7 +51,7 @@ def _largest_categories(ann_file):
 
 def test_twin_through_its_launcher_and_top1_recounted(cls_pretrain_work_dir, scenes_root,
                                                       repo_root, tmp_path):
-    work_dir = str(tmp_path / 'ft')
+    work_dir = str(tmp_path / 'main' / 'finetune' / 'mls')  # where the default table looks
     record = str(tmp_path / 'start_state.pth')
     config = with_record_hook(osp.join(repo_root, TWIN), tmp_path, record)
     result = run(['bash', 'tools/benchmarks/mmpretrain/dist_train.sh', config,
@@ -98,3 +100,12 @@ def test_twin_through_its_launcher_and_top1_recounted(cls_pretrain_work_dir, sce
     logged = json.load(open(test_json[-1]))['accuracy/top1']
     assert abs(logged - recount) < 1e-6, (logged, recount)
     assert abs(train_top1[0] - recount) < 1e-6  # same checkpoint, same val set
+
+    # the default benchmark table reads the run: finetune top-1 of the MLS row
+    table = cr.collect(cr.load_spec(), str(tmp_path / 'main'))
+    row = next(r for r in table['rows'] if r['name'] == 'mls')
+    assert row['cells']['finetune top-1'] == f'{recount:.2f}'
+    assert dict(Task='Image Classification', Dataset=osp.basename(scenes_root.rstrip('/')),
+                Metrics={'top-1': round(recount, 4)}) in row['results']
+    others = [r['cells']['finetune top-1'] for r in table['rows'] if r['name'] != 'mls']
+    assert set(others) == {'missing'}

@@ -25,6 +25,10 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
         metrics:                       # first key found in the logs wins
           - {name: box AP, keys: [coco/bbox_mAP], scale: 100, digits: 1}
           - {name: mask AP, keys: [coco/segm_mAP], scale: 100, task: Instance Segmentation}
+      - name: finetune                 # end-to-end fine-tuning, single-label top-1 (percent)
+        run: finetune/{method}
+        task: Image Classification
+        metrics: [{name: top-1, keys: [accuracy/top1]}]
 
 ``scale`` multiplies the logged value (mmdet logs AP in [0, 1]); ``digits`` defaults to 2.
 """
@@ -62,7 +66,12 @@ DEFAULT_SPEC = dict(
             dict(name='box AP', keys=['coco/bbox_mAP'], scale=100, digits=1),
             dict(name='box AP50', keys=['coco/bbox_mAP_50'], scale=100, digits=1),
             dict(name='mask AP', keys=['coco/segm_mAP'], scale=100, digits=1,
-                 task='Instance Segmentation')])])
+                 task='Instance Segmentation')]),
+        # end-to-end fine-tuning (MLS Table 5 protocol; the scenes twin
+        # configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-10e_scenes-64px.py
+        # through tools/benchmarks/mmpretrain/dist_train.sh); mmpretrain logs top-1 in percent
+        dict(name='finetune', run='finetune/{method}', task='Image Classification', metrics=[
+            dict(name='top-1', keys=['accuracy/top1'])])])
 MISSING = 'missing'
 FIXED = ['Data', 'Epochs', 'Batch']
 
