@@ -60,16 +60,14 @@ fi
 
 TORCH_SPEC="${MLS_MM_TORCH_SPEC:-torch==$TORCH torchvision==$TORCHVISION}"
 read -r -a TORCH_REQS <<< "$TORCH_SPEC"
-TORCH_PIP_ARGS=()
-[ -z "${MLS_MM_TORCH_INDEX_URL:-}" ] || TORCH_PIP_ARGS=(--index-url "$MLS_MM_TORCH_INDEX_URL")
-CHECK_ARGS=()
-[ -z "${MLS_MM_TORCH_SPEC:-}" ] || CHECK_ARGS=(--existing-stack)  # not the pinned torch
+CHECK_ARG=''  # check_stack.py: the pins, or the declared ranges when torch is not the pinned one
+[ -z "${MLS_MM_TORCH_SPEC:-}" ] || CHECK_ARG=--existing-stack
 
 # ---- an environment that already has torch, mmcv and the OpenMMLab packages ----
 if [ "${MLS_MM_USE_EXISTING_STACK:-0}" = 1 ]; then
   EDITABLE=("$PYTHON_BIN" -m pip install --no-deps -e "$ROOT")
   if [ "$DRY_RUN" = 1 ]; then
-    say "dry run (nothing is installed): MLS_MM_USE_EXISTING_STACK=1, no virtual environment"
+    say "dry run: nothing is installed or built (MLS_MM_USE_EXISTING_STACK=1: no virtual environment)"
     [ "${MLS_MM_SKIP_EDITABLE:-0}" = 1 ] || say "would run: ${EDITABLE[*]}"
     say "would run: $PYTHON_BIN $ROOT/tools/check_stack.py --existing-stack"
     exit 0
@@ -198,13 +196,13 @@ fi
 
 if [ "$DRY_RUN" != 1 ] && [ -n "$KEY" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(want)" ]; then
   step "stack already installed in $VENV ($(cat "$STAMP")); checking it"
-  "$VENV/bin/python" "$ROOT/tools/check_stack.py" "${CHECK_ARGS[@]}"
+  "$VENV/bin/python" "$ROOT/tools/check_stack.py" ${CHECK_ARG:+"$CHECK_ARG"}
   exit 0
 fi
 
 if [ "$DRY_RUN" = 1 ]; then
   say "dry run: nothing is installed or built"
-  say "would install into $VENV: pip tools, ${TORCH_REQS[*]}${TORCH_PIP_ARGS[*]:+ (${TORCH_PIP_ARGS[*]})}, mmcv $MMCV, requirements.txt, mls_mm (--no-deps -e .)"
+  say "would install into $VENV: pip tools, ${TORCH_REQS[*]}${MLS_MM_TORCH_INDEX_URL:+ (--index-url $MLS_MM_TORCH_INDEX_URL)}, mmcv $MMCV, requirements.txt, mls_mm (--no-deps -e .)"
   if [ -z "$T_VER" ]; then
     say "torch is not installed in $VENV yet: the mmcv build is decided after installing ${TORCH_REQS[*]}, from the GPUs that torch sees and the nvcc found ($(find_nvcc || true))"
     exit 0
@@ -246,8 +244,9 @@ PIP=("$PY" -m pip --disable-pip-version-check)
 step "pip and build tools (setuptools<81 keeps pkg_resources, which mmcv's setup.py imports)"
 "${PIP[@]}" install -q --upgrade 'pip>=24' 'setuptools>=77,<81' wheel ninja 'numpy<2'
 
-step "${TORCH_REQS[*]} (wheels from this machine's disk when present)${TORCH_PIP_ARGS[*]:+ from ${MLS_MM_TORCH_INDEX_URL:-}}"
-"${PIP[@]}" install --progress-bar off "${TORCH_PIP_ARGS[@]}" "${TORCH_REQS[@]}"
+step "${TORCH_REQS[*]} (wheels from this machine's disk when present)${MLS_MM_TORCH_INDEX_URL:+ from $MLS_MM_TORCH_INDEX_URL}"
+"${PIP[@]}" install --progress-bar off ${MLS_MM_TORCH_INDEX_URL:+--index-url "$MLS_MM_TORCH_INDEX_URL"} \
+    "${TORCH_REQS[@]}"
 
 probe_machine "$PY"
 [ -n "$T_VER" ] || die "torch does not import in $VENV after installing ${TORCH_REQS[*]}"
@@ -318,6 +317,6 @@ step "mls_mm itself (editable; its declared ranges are not re-resolved: --no-dep
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 
 step "checking the stack"
-"$PY" "$ROOT/tools/check_stack.py" "${CHECK_ARGS[@]}"
+"$PY" "$ROOT/tools/check_stack.py" ${CHECK_ARG:+"$CHECK_ARG"}
 want > "$STAMP"
 step "done: $VENV"

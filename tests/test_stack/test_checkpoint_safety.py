@@ -92,14 +92,18 @@ def test_payload_checkpoint_is_refused(tmp_path, torch_load_default, loader):
     assert not marker.exists()
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture
 def http_root(tmp_path, monkeypatch):
     """A local HTTP server on tmp_path/www; torch hub's download cache under tmp_path."""
     www = tmp_path / 'www'
     www.mkdir()
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(www))
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

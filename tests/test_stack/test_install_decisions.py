@@ -179,3 +179,25 @@ def test_matching_stamp_installs_nothing(repo_root, tmp_path):
     assert 'stack already installed' in out.stdout and 'pip called' not in out.stderr
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert '[check_stack] ok' in out.stdout
+
+
+def test_existing_stack_mode_installs_nothing_and_checks_the_ranges(repo_root, tmp_path):
+    out = _dry_run(repo_root, tmp_path, MLS_MM_USE_EXISTING_STACK='1')
+    assert f'would run: {sys.executable} -m pip install --no-deps -e {repo_root}' in out.stdout
+    assert 'check_stack.py --existing-stack' in out.stdout
+    out = _install(repo_root, tmp_path, MLS_MM_USE_EXISTING_STACK='1', MLS_MM_SKIP_EDITABLE='1')
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert '(within the ranges of pyproject.toml)' in out.stdout
+    assert not (tmp_path / 'venv').exists() and not (tmp_path / 'cache').exists()
+
+
+def test_torch_spec_and_index_are_passed_to_pip(repo_root, tmp_path):
+    out = _dry_run(repo_root, tmp_path, MLS_MM_TORCH_SPEC='torch==2.1.2 torchvision==0.16.2',
+                   MLS_MM_TORCH_INDEX_URL='https://download.pytorch.org/whl/cu121',
+                   MLS_MM_SIM_TORCH_VERSION='2.1.2', MLS_MM_SIM_TORCH_CUDA='12.1',
+                   MLS_MM_SIM_GPU_CAPS='8.6', MLS_MM_SIM_NVCC='12.1')
+    assert out.returncode == 0, out.stderr
+    assert ('torch==2.1.2 torchvision==0.16.2 (--index-url '
+            'https://download.pytorch.org/whl/cu121)') in out.stdout
+    assert f'wheel cache key: mmcv2.1.0-torch2.1.2-{PY_TAG}-{platform.machine()}-cu121-arch8.6\n' \
+        in out.stdout
