@@ -96,15 +96,21 @@ def test_pth_features_resized_and_batch_size_independent(repo_root, scenes_root,
     assert (feats7 - saved['features']).abs().max() < 1e-6
 
 
-def test_dataset_source_gives_the_features_of_its_images(repo_root, scenes_root, checkpoint):
-    options = {'train_dataloader.dataset.data_root': scenes_root,
-               'train_dataloader.dataset.indices': 3}
-    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    cfg.merge_from_dict(options)
-    feats, paths = extract_features(cfg, checkpoint, cfg.train_dataloader.dataset,
-                                    batch_size=4, progress=False)
+def test_dataset_source_gives_the_features_of_its_images(repo_root, scenes_root, checkpoint,
+                                                        tmp_path):
+    out = str(tmp_path / 'train.pth')
+    tool.main([osp.join(repo_root, CONFIG), checkpoint, '--dataset', 'train_dataloader.dataset',
+               '--out', out, '--batch-size', '2', '--cfg-options',
+               f'train_dataloader.dataset.data_root={scenes_root}',
+               'train_dataloader.dataset.indices=3'])
+    saved = torch.load(out, map_location='cpu', weights_only=True)
+    feats, paths = saved['features'], saved['paths']
     assert len(paths) == 3 and all(p.startswith(osp.join(scenes_root, 'train2017')) for p in paths)
     assert torch.allclose(feats, _by_hand(checkpoint, paths), atol=1e-5, rtol=0)
+    with pytest.raises(KeyError, match="--dataset val_dataloader.dataset: the config has no "
+                                       "'val_dataloader'"):
+        tool.main([osp.join(repo_root, CONFIG), checkpoint, '--dataset',
+                   'val_dataloader.dataset', '--out', out])
 
 
 @pytest.mark.parametrize('case, error, message', [

@@ -13,7 +13,7 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -48,7 +48,7 @@ def dataset_config(cfg, key: str) -> dict:
     """The dict at the dotted ``key`` of ``cfg``, or an error naming the missing part."""
     node = cfg
     for part in key.split('.'):
-        if not isinstance(node, dict) or part not in node:
+        if not isinstance(node, (dict, Config)) or part not in node:
             raise KeyError(f'--dataset {key}: the config has no {part!r} there')
         node = node[part]
     if not isinstance(node, dict) or 'type' not in node:
