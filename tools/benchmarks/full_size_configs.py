@@ -27,10 +27,11 @@ Models, image sizes, crops and pipelines are the configs' own.
 Prints one line per config, ``config | iters | s/iter | peak RSS MiB | status | notes``, where
 s/iter is the mean ``time`` of the iterations after the first (data loading included), peak
 RSS the largest resident set of any process of the run (``wait4``), and notes the first
-iteration's time, the data time, the wall time and, on a GPU, mmengine's ``memory`` (max
-allocated MiB). Then a summary; exit status 1 if any config failed, with each failure's last
-error line. A run is killed when it exceeds ``--timeout`` or its processes together exceed
-``--max-rss-mib``.
+iteration's time, the data time, the wall time, the machine's 1-minute load average at the
+end of the run (other processes slow a shared machine down) and, on a GPU, mmengine's
+``memory`` (max allocated MiB). Then a summary; exit status 1 if any config failed, with each
+failure's last error line. A run is killed when it exceeds ``--timeout`` or its processes
+together exceed ``--max-rss-mib``.
 """
 import argparse
 import fnmatch
@@ -65,7 +66,12 @@ CONFIG_GLOBS = [
 ]
 # Per-GPU batch sizes reduced by default, because the config's own does not fit the 24 GB,
 # 2-core machine this was measured on (see tools/benchmarks/README.md); --full-batch ignores it.
-REDUCED_BATCH = {}
+REDUCED_BATCH = {
+    # 8 views of 224 px per image, all through the ResNet-50 with gradients: batch 8 (64 views)
+    # peaks at ~7.5 GB RSS, so the configs' 62 / 64 (~500 views) would need ~50 GB
+    'bam_resnet50_2xb62-coslr-400e_coco': 8,
+    'bam_resnet50_2xb64-coslr-100e_voc12': 8,
+}
 CHECKPOINT_CONFIG = 'configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_coco.py'
 MAKE_CHECKPOINT = """
 import sys, torch
@@ -151,8 +157,8 @@ def make_checkpoint(path):
     """The MoCo v2 COCO config's model (ResNet-50), randomly initialised, as a checkpoint."""
     if not osp.isfile(path):
         os.makedirs(osp.dirname(path), exist_ok=True)
-        subprocess.run([sys.executable, '-c', MAKE_CHECKPOINT, osp.join(ROOT, CHECKPOINT_CONFIG),
-                        path], check=True, cwd=ROOT, env=_env())
+        subprocess.run([sys.executable, '-W', 'ignore', '-c', MAKE_CHECKPOINT,
+                        osp.join(ROOT, CHECKPOINT_CONFIG), path], check=True, cwd=ROOT, env=_env())
     return path
 
 
@@ -246,7 +252,8 @@ def command(config, kind, override, work_dir, checkpoint):
     if kind in ('train', 'probe'):
         return [sys.executable, osp.join(ROOT, 'tools/train.py'), override,
                 '--work-dir', work_dir]
-    return ['bash', osp.join(ROOT, f'tools/benchmarks/{kind}/dist_train.sh'), override,
+    folder = dict(mmdet='mmdetection', mmseg='mmsegmentation')[kind]
+    return ['bash', osp.join(ROOT, f'tools/benchmarks/{folder}/dist_train.sh'), override,
             checkpoint, '1']
 
 
@@ -285,7 +292,7 @@ def run_config(config, kind, args, data_root, checkpoint, out_root):
     memory = [r['memory'] for r in rows if 'memory' in r]
     if memory:
         result['notes'].append(f'GPU max alloc {max(memory):.0f} MiB')
-    result['notes'].append(f'wall {wall:.0f} s')
+    result['notes'].append(f'wall {wall:.0f} s, load {os.getloadavg()[0]:.1f}')
     if killed:
         result['status'], result['error'] = 'FAILED', killed
     elif rc != 0:
