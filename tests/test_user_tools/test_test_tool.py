@@ -15,7 +15,8 @@ from mmpretrain.registry import MODELS
 from mls_mm.utils import load_config
 from tools import test as test_tool
 
-PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
+PROBE = ('configs/benchmarks/classification/scenes/'
+         'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
 NUM_CLASSES = 12
 
 
