@@ -16,7 +16,7 @@ CHEAPEST = 'configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_coco.py'
 
 def test_discovers_every_real_config_and_no_twin():
     configs = dict(fsc.discover())
-    assert len(configs) == 15
+    assert len(configs) >= 15   # 15 when this was written
     assert not [c for c in configs if 'scenes' in c]
     assert configs[CHEAPEST] == 'train'
     assert configs['configs/benchmarks/mmdetection/voc0712/'

@@ -51,8 +51,8 @@ CITYSCAPES_ROAD, CITYSCAPES_SKY = 0, 10   # train ids of the background halves
 
 COCO_SIZE, VOC_SIZE, CITYSCAPES_SIZE = (640, 480), (500, 375), (2048, 1024)   # (w, h)
 # images per split: enough for the largest per-GPU batch of each config family (BAM: 62 on
-# COCO, 64 on VOC12)
-COUNTS = dict(coco_train=64, coco_val=8, voc12_trainval=64, voc07_trainval=8, voc07_test=8,
+# COCO, 64 on VOC12; the VOC07 fine-tuning: 16)
+COUNTS = dict(coco_train=64, coco_val=8, voc12_trainval=64, voc07_trainval=16, voc07_test=8,
               cityscapes_train=2, cityscapes_val=1)
 STAMP = '.full_size_layouts.json'
 
