@@ -20,8 +20,8 @@ class Indoor67(CustomDataset):
     ``<class>/<file>.jpg`` per line and no label: the label is the class folder. mmpretrain's
     :class:`CustomDataset` wants ``<file> <label>`` lines, so this subclass reads the official
     lines instead. Classes are the 67 sub-folders of ``Images/``, sorted (so ids do not depend
-    on the split file; another number of folders raises ``ValueError``); a line whose folder is not one of them raises ``ValueError`` naming the
-    line.
+    on the split file; another number of folders raises ``ValueError``); a line whose folder
+    is not one of them raises ``ValueError`` naming the line.
 
     Args:
         data_root (str): The folder holding ``Images/`` and the split files.

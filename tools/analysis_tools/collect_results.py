@@ -68,7 +68,7 @@ DEFAULT_SPEC = dict(
             dict(name='mask AP', keys=['coco/segm_mAP'], scale=100, digits=1,
                  task='Instance Segmentation')]),
         # end-to-end fine-tuning (MLS Table 5 protocol; the scenes twin
-        # configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-10e_scenes-64px.py
+        # configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-4e_scenes-64px.py
         # through tools/benchmarks/mmpretrain/dist_train.sh); mmpretrain logs top-1 in percent
         dict(name='finetune', run='finetune/{method}', task='Image Classification', metrics=[
             dict(name='top-1', keys=['accuracy/top1'])])])

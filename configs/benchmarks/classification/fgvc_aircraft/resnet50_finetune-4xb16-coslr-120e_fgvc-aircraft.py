@@ -1,4 +1,5 @@
-# MLS Table 5, FGVC-Aircraft (variants): end-to-end fine-tuning of a pretrained ResNet-50 in the protocol of
+# MLS Table 5, FGVC-Aircraft (variants): end-to-end fine-tuning of a pretrained ResNet-50 in the
+# protocol of
 # Cao & Wu (arXiv 2103.13559), see ../_base_/resnet50_finetune-4xb16-coslr-120e.py: 120 epochs,
 # batch 64 (4 x 16), SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine per iteration, 224 px
 # crops of 256 px (short side) images, top-1 (mmpretrain's Accuracy, accuracy/top1) on the whole
@@ -11,7 +12,8 @@
 #
 # Run (converts and checks the pretraining weights, then fine-tunes on 4 processes):
 #   bash tools/benchmarks/mmpretrain/dist_train.sh \
-#       configs/benchmarks/classification/fgvc_aircraft/resnet50_finetune-4xb16-coslr-120e_fgvc-aircraft.py work_dirs/RUN 4
+#       configs/benchmarks/classification/fgvc_aircraft/resnet50_finetune-4xb16-coslr-120e_fgvc-aircraft.py \
+#       work_dirs/RUN 4
 _base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
 
 num_classes = 100

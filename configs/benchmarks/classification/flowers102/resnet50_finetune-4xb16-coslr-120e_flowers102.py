@@ -1,10 +1,12 @@
-# MLS Table 5, Oxford Flowers-102: end-to-end fine-tuning of a pretrained ResNet-50 in the protocol of
+# MLS Table 5, Oxford Flowers-102: end-to-end fine-tuning of a pretrained ResNet-50 in the
+# protocol of
 # Cao & Wu (arXiv 2103.13559), see ../_base_/resnet50_finetune-4xb16-coslr-120e.py: 120 epochs,
 # batch 64 (4 x 16), SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine per iteration, 224 px
 # crops of 256 px (short side) images, top-1 (mmpretrain's Accuracy, accuracy/top1) on the whole
 # test split once after the last epoch.
 #
-# Data: mmpretrain's Flowers102, 102 classes; train + val 2,040 / test 6,149 (setid.mat). Cao & Wu have no
+# Data: mmpretrain's Flowers102, 102 classes; train + val 2,040 / test 6,149 (setid.mat). Cao &
+# Wu have no
 # Flowers script; train + val against test is the usual transfer split, chosen here.
 # Layout:
 #   data/Flowers102/jpg/image_*.jpg
@@ -12,7 +14,8 @@
 #
 # Run (converts and checks the pretraining weights, then fine-tunes on 4 processes):
 #   bash tools/benchmarks/mmpretrain/dist_train.sh \
-#       configs/benchmarks/classification/flowers102/resnet50_finetune-4xb16-coslr-120e_flowers102.py work_dirs/RUN 4
+#       configs/benchmarks/classification/flowers102/resnet50_finetune-4xb16-coslr-120e_flowers102.py \
+#       work_dirs/RUN 4
 _base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
 
 num_classes = 102

@@ -12,7 +12,8 @@
 #
 # Run (converts and checks the pretraining weights, then fine-tunes on 4 processes):
 #   bash tools/benchmarks/mmpretrain/dist_train.sh \
-#       configs/benchmarks/classification/stanford_cars/resnet50_finetune-4xb16-coslr-120e_stanford-cars.py work_dirs/RUN 4
+#       configs/benchmarks/classification/stanford_cars/resnet50_finetune-4xb16-coslr-120e_stanford-cars.py \
+#       work_dirs/RUN 4
 _base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
 
 num_classes = 196

@@ -14,12 +14,14 @@
 # the last epoch, nothing selected (the reference keeps the best epoch on test); "difficult"
 # labels are negatives in training (mmpretrain's VOC puts only non-difficult classes in
 # gt_label; the reference trains them as positives) and ignored at test (VOCAveragePrecision).
-# (This is not the linear probe of resnet50_linear-probe-8xb8-coslr-100e_voc12trainval-voc07test-224px.py.)
+# (This is not the linear probe of resnet50_linear-probe-8xb8-coslr-100e_voc12trainval-
+# voc07test-224px.py.)
 #
 # Data: data/VOCdevkit/VOC2007/{JPEGImages,Annotations,ImageSets/Main/{trainval,test}.txt}.
 # Run:
 #   bash tools/benchmarks/mmpretrain/dist_train.sh \
-#       configs/benchmarks/classification/voc07/resnet50_finetune-4xb16-coslr-120e_voc07.py work_dirs/RUN 4
+#       configs/benchmarks/classification/voc07/resnet50_finetune-4xb16-coslr-120e_voc07.py \
+#       work_dirs/RUN 4
 _base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
 
 num_classes = 20
