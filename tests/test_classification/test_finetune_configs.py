@@ -4,13 +4,16 @@ For each of the eight configs (seven single-label sets + VOC07), a tiny copy of 
 in its official layout (tests/test_classification/cls_layouts.py) is read by the config's own
 train and test datasets and pipelines; the labels must be the ones written. The classifier is
 built, initialised from a fake R50 pretraining checkpoint through CheckedPretrained (weights
-compared bit for bit), and run forward on a batch of the config's own test samples. A wrong
+compared bit for bit); its training loss on the config's own training samples equals torch's
+cross-entropy (VOC07: BCEWithLogitsLoss, mean over images x classes) of its logits, and it
+predicts on the test samples. A wrong
 data root fails naming the path; the empty checkpoint of the configs refuses to start.
 """
 import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpretrain.models import ResNet
@@ -86,6 +89,22 @@ def test_config_reads_its_layout_and_loads_the_checkpoint(name, repo_root, tmp_p
     assert all(p.requires_grad for p in model.parameters())
     assert model.head.fc.out_features == num_classes
     assert model.backbone.norm_eval == (name == 'voc07')  # the reference's VOC runs in eval
+
+    # the loss is the reference's: cross-entropy, or for VOC07 torch's BCEWithLogitsLoss (mean
+    # over images x classes), on the config's own training samples
+    model.train()
+    with torch.no_grad():
+        data = model.data_preprocessor(pseudo_collate(samples['train']), True)
+        loss = model(**data, mode='loss')['loss']
+        logits = model.head.fc(model.neck(model.backbone(data['inputs']))[-1])
+    if name == 'voc07':
+        target = torch.zeros(len(written['train']), num_classes)
+        for row, classes in enumerate(written['train']):
+            target[row, classes] = 1
+        expected = F.binary_cross_entropy_with_logits(logits, target)
+    else:
+        expected = F.cross_entropy(logits, torch.tensor(written['train']))
+    torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)
 
     model.eval()
     with torch.no_grad():
