@@ -14,6 +14,8 @@ from typing import List, NamedTuple
 SHELL_FENCES = ('shell', 'bash', 'sh')
 INLINE_STARTS = ('make ', '.venv/bin/python ', 'bash ', 'tools/', 'python ', 'GPUS=', 'WORK_DIR=', 'PYTHONPATH=',
                  'srun', 'mim ')
+#: a span that sets environment variables for a command (``VAR=value bash tools/...``)
+ENV_PREFIXED = re.compile(r'^([A-Z][A-Z0-9_]*=\S+ )+(bash |\.venv/bin/python |python |tools/)')
 FENCE = re.compile(r'^\s*```+\s*([\w+-]*)')
 INLINE = re.compile(r'(?<!`)`([^`]+)`(?!`)')
 
@@ -31,6 +33,8 @@ class Command(NamedTuple):
 def readme_paths(root: str) -> List[str]:
     paths = [osp.join(root, 'README.md')]
     paths += sorted(glob.glob(osp.join(root, 'configs', '**', 'README.md'), recursive=True))
+    paths += sorted(glob.glob(osp.join(root, 'tools', '**', 'README.md'), recursive=True))
+    paths += sorted(glob.glob(osp.join(root, 'docs', '**', '*.md'), recursive=True))
     return [p for p in paths if osp.isfile(p)]
 
 
@@ -75,7 +79,7 @@ def _inline(paragraph, path):
     commands = []
     for match in INLINE.finditer(text):
         span = re.sub(r'\s+', ' ', match.group(1)).strip()
-        if span.startswith(INLINE_STARTS):
+        if span.startswith(INLINE_STARTS) or ENV_PREFIXED.match(span):
             line = first + text.count('\n', 0, match.start())
             commands.append(Command(span, path, line, 'inline'))
     return commands

@@ -47,6 +47,14 @@ CONVERTER_CLI = [
     'tests/test_transfer/test_converters.py::test_detectron2_target',
 ]
 TWIN_RUN = f'{TWINS}::test_twin_through_its_launcher'
+CLS = 'tests/test_classification'
+CLS_TWIN = f'{CLS}/test_finetune_twin.py::test_twin_through_its_launcher_and_top1_recounted'
+CLS_CONFIGS = f'{CLS}/test_finetune_configs.py::test_config_reads_its_layout_and_loads_the_checkpoint'
+USER_TOOLS = 'tests/test_user_tools'
+STACK = 'tests/test_stack'
+INSTALL = f'{STACK}/test_install_decisions.py'
+TENSORBOARD_RUN = f'{USER_TOOLS}/test_tensorboard.py::test_training_writes_the_loss_to_tensorboard_events'
+FULL_SIZE = 'tests/test_benchmarks/test_full_size_configs.py'
 PROBE_RUN = f'{THIS}::test_probe_from_a_pretraining_run_then_test_py_and_dist_test_sh'
 
 #: (pattern searched in the command, the tests that run its code path). Node ids may use the
@@ -98,20 +106,23 @@ COVERAGE = [
      r'--cfg-options model\.backbone\.init_cfg\.checkpoint=\S+$',
      [PROBE_RUN, 'tests/test_probe/test_probe_configs.py::test_common_protocol',
       'tests/test_probe/test_probe_configs.py::test_coco_and_voc_values']),
-    (r'^tools/test\.py CONFIG (CKPT|work_dirs/<probe>/epoch_100\.pth)', [PROBE_RUN]),
+    (r'^tools/test\.py CONFIG (CKPT|CHECKPOINT|work_dirs/<probe>/epoch_100\.pth)',
+     [PROBE_RUN, f'{USER_TOOLS}/test_test_tool.py::'
+      'test_out_pkl_writes_the_predictions_of_the_checkpoint']),
     (r'^tools/test\.py$', [PROBE_RUN]),
-    (r'^tools/dist_test\.sh CONFIG CKPT N', [PROBE_RUN]),
-    (r'^tools/slurm_test\.sh PARTITION JOB CONFIG CKPT',
+    (r'^(bash )?tools/dist_test\.sh CONFIG (CKPT N|CHECKPOINT GPUS)', [PROBE_RUN]),
+    (r'^tools/slurm_test\.sh( PARTITION JOB CONFIG CKPT.*)?$',
      [f'{SLURM}::test_slurm_test_evaluates_a_checkpoint']),
     # random initialisation, asked for by name
     (r'tools/train\.py configs/benchmarks/(classification|mmdetection|mmsegmentation)/scenes/'
-     r'\S+ --cfg-options model\.backbone\.init_cfg=None$',
+     r'\S+( --work-dir \S+)? --cfg-options model\.backbone\.init_cfg=None$',
      [f'{THIS}::test_random_init_commands_start',
       'tests/test_det/test_scenes_twins.py::test_scenes_twin_trains_and_evaluates',
       'tests/test_seg/test_seg_configs.py::test_scenes_twin_trains_and_evaluates_miou',
       'tests/test_probe/test_probe_configs.py::test_scenes_probe_trains_and_reports_the_metrics']),
     # transfer: convert + checked load + fine-tune
-    (r'^(WORK_DIR=\S+ )?bash tools/benchmarks/(mmdetection|mmsegmentation)/dist_train\.sh '
+    (r'^(WORK_DIR=\S+ )?(MLS_MM_ALLOW_CPU_DIST=1 )?bash tools/benchmarks/'
+     r'(mmdetection|mmsegmentation)/dist_train\.sh '
      r'configs/benchmarks/\w+/scenes/(?P<twin>\S+\.py) \S+ 1( --cfg-options .*)?$',
      [TWIN_RUN + '[{twin}]']),
     (r'^bash tools/benchmarks/mmdetection/dist_train\.sh configs/benchmarks/mmdetection/'
@@ -127,7 +138,7 @@ COVERAGE = [
      r'configs/benchmarks/mmsegmentation/\w+/\S+ \S+$',
      [f'{SLURM}::test_benchmark_slurm_train_mmseg', REAL_SEG]),
     (r'^tools/benchmarks/(\{mmdetection,mmsegmentation\}|mmsegmentation|mmdetection)/'
-     r'dist_train\.sh( CONFIG PRETRAIN GPUS.*)?$', [TWIN_RUN]),
+     r'dist_train\.sh( CONFIG (PRETRAIN|CHECKPOINT) (GPUS|1).*)?$', [TWIN_RUN]),
     # the two transfer steps by hand (what the launcher runs)
     (r'tools/model_converters/extract_backbone\.py work_dirs/RUN/epoch_10\.pth \S+ '
      r'--target mmseg --config CONFIG$',
@@ -143,6 +154,60 @@ COVERAGE = [
         'test_conversion_tool_refuses_misaligned_dictionaries']),
     (r'mmseg/\.mim/tools/dataset_converters/cityscapes\.py data/cityscapes',
      [f'{THIS}::test_cityscapes_converter_is_where_the_readme_says']),
+    # classification fine-tuning (MLS Table 5): the real configs read their layouts and load
+    # checked weights; the scenes twin runs through the same launcher
+    (r'^bash tools/benchmarks/mmpretrain/dist_train\.sh configs/benchmarks/classification/'
+     r'(cub|flowers102|stanford_cars|fgvc_aircraft|indoor67|oxford_pets|dtd|voc07)/\S+ \S+ \d+$',
+     [CLS_CONFIGS, CLS_TWIN]),
+    (r'^GPUS=\d+ bash tools/benchmarks/mmpretrain/slurm_train\.sh PARTITION \S+ '
+     r'configs/benchmarks/classification/\w+/\S+ \S+$',
+     [f'{CLS}/test_mmpretrain_launchers.py::test_slurm_launcher_converts_then_calls_srun',
+      CLS_CONFIGS]),
+    (r'^(WORK_DIR=\S+ )?MLS_MM_ALLOW_CPU_DIST=1 bash tools/benchmarks/mmpretrain/dist_train\.sh '
+     r'configs/benchmarks/classification/scenes/\S+ \S+ 1$', [CLS_TWIN]),
+    (r'^\.venv/bin/python tools/test\.py configs/benchmarks/classification/scenes/'
+     r'resnet18_finetune\S+ \S+ --out \S+\.pkl$', [CLS_TWIN]),
+    # the full-size run of every real config (tools/benchmarks/README.md)
+    (r'^\.venv/bin/python tools/benchmarks/full_size_configs\.py( --only \S+| --list)?$',
+     [f'{FULL_SIZE}::test_discovers_every_real_config_and_no_twin',
+      f'{FULL_SIZE}::test_cheapest_real_config_runs_at_full_size']),
+    # the user's own stack (docs/compatibility.md)
+    (r'^bash tools/install\.sh$', [f'{THIS}::test_make_targets_run_the_documented_tools',
+                                   f'{INSTALL}::test_this_machine_is_decided_from_what_torch_sees',
+                                   f'{INSTALL}::test_matching_stamp_installs_nothing']),
+    (r'^bash tools/install\.sh --dry-run$', [
+        f'{INSTALL}::test_no_gpu_gives_cpu_ops_with_the_gpu_hidden',
+        f'{INSTALL}::test_gpu_and_matching_nvcc_give_cuda_ops_for_the_visible_archs']),
+    (r'^MLS_MM_USE_EXISTING_STACK=1 bash tools/install\.sh$',
+     [f'{INSTALL}::test_existing_stack_mode_installs_nothing_and_checks_the_ranges']),
+    (r'^(python )?tools/check_stack\.py --existing-stack$',
+     [f'{STACK}/test_check_stack_modes.py::test_existing_stack_mode_checks_the_declared_ranges']),
+    (r"^pip install -e '\.\[det,seg,tests\]'$", [f'{THIS}::test_declared_extras_resolve']),
+    (r'^python -m pytest -q tests$', [f'{THIS}::test_make_targets_run_the_documented_tools']),
+    (r'^tools/(dist_train|dist_test)\.sh$', [
+        f'{STACK}/test_cpu_dist_optin.py::test_torchrun_without_opt_in_fails_with_the_fix',
+        f'{STACK}/test_cpu_dist_optin.py::test_torchrun_with_opt_in_trains_in_a_gloo_process']),
+    # the user tools (docs/tools.md, its blocks run in order)
+    (r'^mkdir -p work_dirs/tools$', [TENSORBOARD_RUN]),
+    (r'^\.venv/bin/python -m pip install tensorboard$', [TENSORBOARD_RUN]),
+    (r"^printf .*tensorboard\.py.*tensorboard_visualizer.* > work_dirs/tools/mocov2_tb\.py$",
+     [TENSORBOARD_RUN]),
+    (r'^\.venv/bin/python tools/train\.py work_dirs/tools/mocov2_tb\.py ', [TENSORBOARD_RUN]),
+    (r'^\.venv/bin/python tools/train\.py configs/benchmarks/classification/scenes/'
+     r'resnet18_linear-probe\S+ --work-dir \S+ --cfg-options '
+     r'model\.backbone\.init_cfg\.checkpoint=\S+', [PROBE_RUN]),
+    (r'^\.venv/bin/python tools/test\.py configs/benchmarks/classification/scenes/'
+     r'resnet18_linear-probe\S+ \S+ --work-dir \S+ --out \S+', [
+         PROBE_RUN,
+         f'{USER_TOOLS}/test_test_tool.py::test_out_pkl_writes_the_predictions_of_the_checkpoint']),
+    (r'(^| )tools/analysis_tools/extract_features\.py', [
+        f'{USER_TOOLS}/test_extract_features.py::test_npy_features_equal_the_backbone_by_hand',
+        f'{USER_TOOLS}/test_extract_features.py::'
+        'test_dataset_source_gives_the_features_of_its_images']),
+    (r'(^| )tools/visualizations/browse_views\.py', [
+        f'{USER_TOOLS}/test_browse_views.py::test_grid_is_images_by_views_and_shows_the_views']),
+    (r'(^| )tools/misc/print_config\.py', [
+        f'{USER_TOOLS}/test_print_config.py::test_printed_text_reparses_to_the_same_config']),
     # the Tools table
     (r'^tools/train\.py( CONFIG \[--work-dir\].*)?$', [TRAIN_CLI]),
     (r'^tools/dist_train\.sh CONFIG N', [f'{THIS}::test_pretraining_through_dist_train_sh']),
@@ -150,7 +215,7 @@ COVERAGE = [
      [f'{SLURM}::test_slurm_train_arguments', f'{SLURM}::test_slurm_train_runs_training']),
     (r'^tools/benchmarks/(?P<tool>knn_monitor_cost|mls_vs_mocov2_step_time|'
      r'bam_pipeline_throughput)\.py$', [f'{THIS}::test_benchmark_tools_run[{{tool}}]']),
-    (r'^tools/analysis_tools/collect_results\.py', [
+    (r'^(\.venv/bin/python )?tools/analysis_tools/collect_results\.py', [
         'tests/test_tools/test_collect_results.py::test_update_method_folders_cli',
         'tests/test_tools/test_collect_results.py::test_default_spec_on_an_empty_root',
         'tests/test_tools/test_collect_results.py::test_readme_markers_idempotent']),
@@ -222,7 +287,38 @@ def test_collector_reads_blocks_continuations_comments_and_spans(tmp_path):
     ]
 
 
+#: Commands that install third-party builds from indexes this machine cannot reach (OpenMMLab's
+#: and PyTorch's CUDA wheel indexes); the docs mark them "not tried here". Nothing else may be
+#: listed: every command of ours is run or mapped above.
+EXTERNAL = [
+    (r'^pip install torch==\S+ torchvision==\S+ --index-url https://download\.pytorch\.org/',
+     "PyTorch's CUDA wheel index"),
+    (r'^pip install mmcv==\S+ -f https://download\.openmmlab\.com/', "OpenMMLab's mmcv index"),
+]
+COVERAGE += [(pattern, []) for pattern, _ in EXTERNAL]
+
+
 # --- the commands this file runs ---------------------------------------------------------
+
+def test_cpu_launches_ask_for_cpu_processes(commands):
+    """A documented launch of a scenes twin (1 process, meant for the CPU) carries the opt-in
+    without which a machine with no GPU refuses multi-process training: the tests set it for
+    every launcher call, so without this check a command that fails for users would pass."""
+    launches = [c for c in commands if re.search(r'(^|\s)bash tools/\S*dist_(train|test)\.sh',
+                                                  c.text) and '_scenes' in c.text]
+    assert launches
+    bare = [c.where() for c in launches if 'MLS_MM_ALLOW_CPU_DIST=1' not in c.text]
+    assert not bare, f'CPU launches without MLS_MM_ALLOW_CPU_DIST=1: {bare}'
+
+
+def test_declared_extras_resolve():
+    """`pip install -e '.[det,seg,tests]'` into the pinned stack: pyproject's ranges and extras
+    are met by what is installed (no index is asked: --no-index), so pip would add only
+    mls_mm itself."""
+    out = run([sys.executable, '-m', 'pip', 'install', '--dry-run', '--no-index',
+               '--no-build-isolation', '-e', '.[det,seg,tests]'])
+    assert re.search(r'^Would install mls_mm-[\d.]+$', out.stdout, re.M), out.stdout[-2000:]
+
 
 def test_make_targets_run_the_documented_tools():
     """`make demo` / `make test`: install.sh first, then the main job / the test suite
