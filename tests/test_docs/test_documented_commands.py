@@ -110,6 +110,8 @@ COVERAGE = [
      [PROBE_RUN, f'{USER_TOOLS}/test_test_tool.py::'
       'test_out_pkl_writes_the_predictions_of_the_checkpoint']),
     (r'^tools/test\.py$', [PROBE_RUN]),
+    (r'^tools/test\.py --out$', [
+        f'{USER_TOOLS}/test_test_tool.py::test_out_pkl_writes_the_predictions_of_the_checkpoint']),
     (r'^(bash )?tools/dist_test\.sh CONFIG (CKPT N|CHECKPOINT GPUS)', [PROBE_RUN]),
     (r'^tools/slurm_test\.sh( PARTITION JOB CONFIG CKPT.*)?$',
      [f'{SLURM}::test_slurm_test_evaluates_a_checkpoint']),
@@ -137,7 +139,7 @@ COVERAGE = [
     (r'^GPUS=\d+ bash tools/benchmarks/mmsegmentation/slurm_train\.sh PARTITION \S+ '
      r'configs/benchmarks/mmsegmentation/\w+/\S+ \S+$',
      [f'{SLURM}::test_benchmark_slurm_train_mmseg', REAL_SEG]),
-    (r'^tools/benchmarks/(\{mmdetection,mmsegmentation\}|mmsegmentation|mmdetection)/'
+    (r'^tools/benchmarks/(\{mmdetection,mmsegmentation(,mmpretrain)?\}|mmsegmentation|mmdetection)/'
      r'dist_train\.sh( CONFIG (PRETRAIN|CHECKPOINT) (GPUS|1).*)?$', [TWIN_RUN]),
     # the two transfer steps by hand (what the launcher runs)
     (r'tools/model_converters/extract_backbone\.py work_dirs/RUN/epoch_10\.pth \S+ '
@@ -147,7 +149,8 @@ COVERAGE = [
      r'model\.backbone\.init_cfg\.checkpoint=\S+ model\.backbone\.init_cfg\.prefix=$',
      [TWIN_RUN + '[pspnet_r18b-d8_1xb8-100i_scenes-64x64.py]']),
     (r'^tools/model_converters/extract_backbone\.py( .*)?$', CONVERTER_CLI + [TWIN_RUN]),
-    (r'^\.venv/bin/python tools/model_converters/convert_mls_queues\.py OLD\.pth NEW\.pth$', [
+    (r'^(\.venv/bin/python )?tools/model_converters/convert_mls_queues\.py( OLD(\.pth)? NEW(\.pth)?'
+     r'( \[--reset-misaligned\])?)?$', [
         'tests/test_models/test_mls_device_move.py::'
         'test_old_key_layout_converts_when_the_pointers_agree',
         'tests/test_models/test_mls_device_move.py::'
@@ -168,7 +171,8 @@ COVERAGE = [
     (r'^\.venv/bin/python tools/test\.py configs/benchmarks/classification/scenes/'
      r'resnet18_finetune\S+ \S+ --out \S+\.pkl$', [CLS_TWIN]),
     # the full-size run of every real config (tools/benchmarks/README.md)
-    (r'^\.venv/bin/python tools/benchmarks/full_size_configs\.py( --only \S+| --list)?$',
+    (r'^(\.venv/bin/python )?tools/benchmarks/full_size_configs\.py( --only \S+| --list|'
+     r' \[--only PATTERN\])?$',
      [f'{FULL_SIZE}::test_discovers_every_real_config_and_no_twin',
       f'{FULL_SIZE}::test_cheapest_real_config_runs_at_full_size']),
     # the user's own stack (docs/compatibility.md)
