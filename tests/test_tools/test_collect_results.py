@@ -158,7 +158,8 @@ def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
     assert f'MoCo v2, transfer: no run (no launch folder under `{root}/transfer/mocov2`)' in notes
     text = cr.to_markdown(table)
     assert f'| MLS | data/scenes | 10 | 64 (2x32) | 51.25 | 44.50 | 12.3 | missing | ' \
-           f'`{MLS_CONFIG}.py` | [pretrain]({root}/pretrain/mls/20260102_000000/' in text
+           f'`{MLS_CONFIG}.py` | pretrain: `{root}/pretrain/mls/20260102_000000/' in text
+    assert '](' not in text  # log paths are text: a clone has no work_dirs to link into
     mls = next(r for r in table['rows'] if r['name'] == 'mls')
     assert mls['results'] == [
         dict(Task='Multi-Label Classification', Dataset='scenes',
@@ -172,8 +173,9 @@ def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
     with open(out) as f:
         written = f.read()
     assert '| MLS | data/scenes | 10 | 64 (2x32) | 51.25 |' in written
-    assert '[pretrain](../main/pretrain/mls/20260102_000000/20260102_000000.log)' in written
-    assert '[probe](../main/probe/mls/20260103_000000/20260103_000000.log)' in written
+    assert f'pretrain: `{root}/pretrain/mls/20260102_000000/20260102_000000.log`' in written
+    assert f'probe: `{root}/probe/mls/20260103_000000/20260103_000000.log`' in written
+    assert '](' not in written
 
 
 def test_default_spec_on_an_empty_root(tmp_path):
@@ -299,8 +301,87 @@ def test_update_method_folders_cli(runs, tmp_path, repo_root, monkeypatch):
     with open('configs/mocov2/README.md') as f:
         readme = f.read()
     assert '| data/scenes | 3 of 10 | 16 (1x16) | 33.00 | 22.00 | missing | missing |' in readme
-    assert '(../../main/pretrain/mocov2/20260101_000000/20260101_000000.log)' in readme
+    assert 'pretrain: `main/pretrain/mocov2/20260101_000000/20260101_000000.log`' in readme
+    assert '](' not in readme.split(BEGIN)[1].split(END)[0]
     with open('configs/mocov2/metafile.yml') as f:
         models = yaml.safe_load(f)['Models']
-    assert models[-1]['Name'] == 'mocov2_x' and models[-1]['Metadata'] == {
-        'Epochs': 10, 'Batch Size': 16, 'Training Data': 'data/scenes/'}
+    # a new pretraining entry, without Results, then its probe entry (configs/**/p.py absent)
+    assert [m['Name'] for m in models[-2:]] == ['mocov2_x', 'mocov2_x-pre_p']
+    assert models[-2]['Metadata'] == {'Epochs': 10, 'Batch Size': 16,
+                                      'Training Data': 'data/scenes/',
+                                      'Schedule': 'stopped after epoch 3 of 10'}
+    assert models[-2]['Results'] is None and models[-2]['Downstream'] == ['mocov2_x-pre_p']
+    assert models[-1]['Results'] == [dict(Task='Multi-Label Classification', Dataset='scenes',
+                                          Metrics={'mAP': 33.0, 'CF1': 22.0})]
+    assert 'Config' not in models[-1]
+
+
+def test_update_method_folders_writes_downstream_entries(tmp_path, repo_root, monkeypatch):
+    """mmpretrain's layout: the pretraining entry keeps ``Results: null`` and names its
+    downstream entries, each with its own Results, Metadata and Config (the downstream config,
+    found under configs/ by the name dumped in the run's work_dir); no README link into the
+    work_dirs."""
+    import re
+    pre = 'mls_resnet18_1xb32-coslr-20e_scenes'  # the entry of the project's own metafile
+    probe = 'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px'
+    det = 'mask-rcnn_r18_fpn_1xb4-3e_scenes'
+    shutil.copytree(osp.join(repo_root, 'configs', 'mls'), str(tmp_path / 'configs' / 'mls'))
+    for sub, name in (('classification/scenes', probe), ('mmdetection/scenes', det)):
+        os.makedirs(tmp_path / 'configs' / 'benchmarks' / sub, exist_ok=True)
+        with open(tmp_path / 'configs' / 'benchmarks' / sub / (name + '.py'), 'w') as f:
+            f.write(f'train_cfg = dict(max_epochs={10 if name == probe else 3})\n')
+    monkeypatch.chdir(tmp_path)
+    meta = 'configs/mls/metafile.yml'
+    # the old layout: measured numbers inside the pretraining entry
+    update_metafile(meta, pre, [dict(Task='Object Detection', Dataset='scenes',
+                                     Metrics={'box AP': 9.9})])
+    root = 'work_dirs/main'
+    write_run(f'{root}/pretrain/mls', {'20260101_000000': train_lines(20)}, pre,
+              PRE_CFG.format(e=20, b=32))
+    write_run(f'{root}/probe/mls', {'20260103_000000': train_lines(10) + [
+        {'multi-label/mAP': 51.25, 'multi-label/f1-score': 44.5, 'step': 20}]},
+        probe, PRE_CFG.format(e=10, b=64) + DOWN_CFG)
+    write_run(f'{root}/transfer/mls', {'20260105_000000': train_lines(1) + [  # 1 epoch of 3
+        {'coco/bbox_mAP': 0.02, 'coco/segm_mAP': 0.016, 'step': 1}]},
+        det, PRE_CFG.format(e=1, b=4) + DOWN_CFG)
+    spec = dict(root=root, pretrain=dict(run='pretrain/{method}'),
+                methods=[dict(name='mls', title='MLS', folder='configs/mls')],
+                downstream=[d for d in cr.load_spec()['downstream']])
+    with open('spec.json', 'w') as f:
+        json.dump(spec, f)
+    cr.main(['--spec', 'spec.json', '--update-method-folders'])
+    with open(meta) as f:
+        models = {m['Name']: m for m in yaml.safe_load(f)['Models']}
+    names = [f'{pre}-pre_{probe}', f'{pre}-pre_{det}']
+    assert models[pre]['Results'] is None and models[pre]['Downstream'] == names
+    p, d = models[names[0]], models[names[1]]
+    assert p['Config'] == f'configs/benchmarks/classification/scenes/{probe}.py'
+    assert d['Config'] == f'configs/benchmarks/mmdetection/scenes/{det}.py'
+    assert p['In Collection'] == d['In Collection'] == 'MLS'
+    assert p['Results'] == [dict(Task='Multi-Label Classification', Dataset='scenes',
+                                 Metrics={'mAP': 51.25, 'CF1': 44.5})]
+    assert d['Results'] == [dict(Task='Object Detection', Dataset='scenes',
+                                 Metrics={'box AP': 2.0}),
+                            dict(Task='Instance Segmentation', Dataset='scenes',
+                                 Metrics={'mask AP': 1.6})]
+    assert p['Metadata'] == {'Epochs': 10, 'Batch Size': 64, 'Training Data': 'data/scenes/'}
+    assert d['Metadata']['Epochs'] == 1 and "1 of the config's 3 epochs" in \
+        d['Metadata']['Schedule']
+    # the other entries (COCO configs never trained here) are untouched and without Results
+    with open(osp.join(repo_root, meta)) as f:
+        original = {m['Name']: m for m in yaml.safe_load(f)['Models']}
+    for name, m in original.items():
+        if not name.endswith('_scenes') and '-pre_' not in name:
+            assert models[name] == m and m['Results'] is None
+    # idempotent
+    with open(meta) as f:
+        first = f.read()
+    cr.main(['--spec', 'spec.json', '--update-method-folders'])
+    with open(meta) as f:
+        assert f.read() == first
+    with open('configs/mls/README.md') as f:
+        block = f.read().split(BEGIN)[1].split(END)[0]
+    assert '| 51.25 |' in block
+    assert f'pretrain: `{root}/pretrain/mls/20260101_000000/20260101_000000.log`' in block
+    assert re.search(r'\]\([^)]*\)', block) is None  # no markdown link at all
+    assert 'work_dir' in block  # the note saying where the logs are

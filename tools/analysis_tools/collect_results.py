@@ -3,9 +3,11 @@
 Writes one comparison table (method, data, epochs, batch, downstream metrics, config, log) as
 markdown to stdout and to ``--out``; with ``--update-method-folders``, also each method
 folder's README table (between ``<!-- results:begin -->`` / ``<!-- results:end -->``) and its
-``metafile.yml`` ``Results`` (see ``method_folders.py``). Every number comes from the logs
-(``mls_mm.utils.results``); what is not found reads ``missing`` and the footnote says where it
-was looked for.
+``metafile.yml``: the pretraining entry keeps ``Results: null`` and lists, under
+``Downstream``, one entry per downstream run with its own Results and Config (see
+``method_folders.py``). Every number comes from the logs (``mls_mm.utils.results``); what is
+not found reads ``missing`` and the footnote says where it was looked for. Log paths are shown
+as text (code spans), not links: they lie in each run's work_dir, which a clone does not have.
 
 The spec (``--spec FILE``, a ``.py``/``.yml``/``.json`` read by mmengine's Config, its
 top-level keys below; default :data:`DEFAULT_SPEC`)::
@@ -20,7 +22,7 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
     downstream:                        # column groups
       - name: transfer                 # column prefix
         run: transfer/{method}
-        task: Object Detection         # metafile Task (none: not written to metafiles)
+        task: Object Detection         # metafile Task (none: no metafile entry)
         dataset: null                  # metafile Dataset; null: the run's val data_root name
         metrics:                       # first key found in the logs wins
           - {name: box AP, keys: [coco/bbox_mAP], scale: 100, digits: 1}
@@ -130,8 +132,9 @@ def _metric_cells(row, group, metrics, work_dir, notes, facts, task=None, datase
     elif found is None and metrics:
         notes.append(f"{row['title']}, {group or 'pretrain'}: no evaluation logged in "
                      f'`{work_dir}`')
-    row['results'] += [dict(Task=t, Dataset=d, Metrics=v) for (t, d), v in results.items()]
-    return found['source'] if found else None
+    ours = [dict(Task=t, Dataset=d, Metrics=v) for (t, d), v in results.items()]
+    row['results'] += ours
+    return (found['source'] if found else None), ours
 
 
 def collect(spec: dict, root=None) -> dict:
@@ -144,7 +147,8 @@ def collect(spec: dict, root=None) -> dict:
         columns += [f"{group['name']} {m['name']}" for m in group['metrics']]
     for method in spec['methods']:
         row = dict(name=method['name'], title=method.get('title', method['name']),
-                   folder=method.get('folder'), cells={}, logs=[], results=[], config=None)
+                   folder=method.get('folder'), cells={}, logs=[], results=[], config=None,
+                   downstream=[])
         has_pre = method.get('pretrain', True) is not False
         if has_pre:
             wd = osp.join(root, pre.get('run', 'pretrain/{method}').format(method=row['name']))
@@ -165,9 +169,14 @@ def collect(spec: dict, root=None) -> dict:
         for group in spec.get('downstream', []):
             wd = osp.join(root, group['run'].format(method=row['name']))
             facts = run_facts(wd)
-            source = _metric_cells(row, group['name'], group['metrics'], wd, notes, facts,
-                                   group.get('task'), group.get('dataset') or _dataset_name(facts))
-            if facts is not None:  # the log of the launch the numbers come from
+            source, results = _metric_cells(row, group['name'], group['metrics'], wd, notes,
+                                            facts, group.get('task'),
+                                            group.get('dataset') or _dataset_name(facts))
+            if facts is not None:
+                # its own metafile entry (named after the dumped config), then the log of the
+                # launch the numbers come from
+                row['downstream'].append(dict(group=group['name'], config=facts['config'],
+                                              facts=facts, results=results))
                 log = osp.join(source, osp.basename(source) + '.log') if source else None
                 row['logs'].append((group['name'], log if log and osp.isfile(log)
                                     else facts['log']))
@@ -176,12 +185,13 @@ def collect(spec: dict, root=None) -> dict:
 
 
 def to_markdown(table: dict, link_base=None, method_column=True, rows=None) -> str:
-    """The table (optionally only some ``rows``); log links relative to ``link_base``."""
+    """The table (optionally only some ``rows``); log paths as text (code spans, never links:
+    they lie in the runs' work_dirs), relative to ``link_base`` when given."""
     rel = (lambda p: osp.relpath(p, link_base)) if link_base else (lambda p: p)
     head = (['Method'] if method_column else []) + table['columns'] + ['Config', 'Log']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for row in table['rows'] if rows is None else rows:
-        logs = ' '.join(f'[{label}]({rel(path)})'
+        logs = ' '.join(f'{label}: `{rel(path)}`'
                         for label, path in row['logs'] if path) or MISSING
         config = f"`{row['config']}.py`" if row['config'] else \
             ('-' if row['cells']['Data'] == '-' else MISSING)
@@ -192,14 +202,17 @@ def to_markdown(table: dict, link_base=None, method_column=True, rows=None) -> s
 
 
 def render_row(table: dict, row: dict, link_base: str) -> str:
-    """README body of one method: its row without the Method column, and its notes."""
+    """README body of one method: its row without the Method column, and its notes; log
+    paths relative to ``link_base`` (the repository root)."""
     notes = [n for n in table['notes'] if n.startswith(row['title'] + ', ')]
     return to_markdown(table, link_base, method_column=False, rows=[row]) + footnote(notes)
 
 
 def footnote(notes) -> str:
     text = ('\nNumbers: the last logged value of the latest launch that logged the metric '
-            '(`tools/analysis_tools/collect_results.py`); `missing`: not found in the logs')
+            '(`tools/analysis_tools/collect_results.py`). Log: the text log of that launch, '
+            "in the run's work_dir (`work_dirs/` is not part of the repository, so the paths "
+            'are text, not links); `missing`: not found in the logs')
     return text + (':\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n' if notes else '.\n')
 
 
@@ -209,17 +222,18 @@ def main(argv=None):
     parser.add_argument('--root', help="folder of the runs (overrides the spec's root)")
     parser.add_argument('--out', help='markdown file (default: <root>/results.md)')
     parser.add_argument('--update-method-folders', action='store_true',
-                        help="write each method folder's README table and metafile Results")
+                        help="write each method folder's README table and metafile entries "
+                             '(downstream entries linked from the pretraining entry)')
     args = parser.parse_args(argv)
     spec = load_spec(args.spec)
     root = args.root or spec.get('root', '.')
     table = collect(spec, root)
     out = args.out or osp.join(root, 'results.md')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    text = to_markdown(table, link_base=osp.dirname(osp.abspath(out))) + footnote(table['notes'])
+    text = to_markdown(table) + footnote(table['notes'])
     with open(out, 'w') as f:
         f.write(text)
-    print(to_markdown(table) + footnote(table['notes']) + f'\nwritten: {out}')
+    print(text + f'\nwritten: {out}')
     if args.update_method_folders:
         for line in update_method_folders(table, lambda row, base: render_row(table, row, base)):
             print(line)
