@@ -10,8 +10,9 @@ generator (:mod:`standard_layouts`), and a tiny pretraining checkpoint (the MoCo
 config's model, randomly initialised, saved as ``{'state_dict', 'meta'}``). Then each config
 runs ``--iters`` training iterations in a fresh subprocess, as a user would run it:
 
-- pretraining (MoCo v2, SimSiam, MLS, BAM on COCO / VOC12), the linear probes (COCO 448 px,
-  VOC 224 px) and the VOC07 fine-tuning, from the tiny checkpoint: ``tools/train.py``;
+- pretraining (MoCo v2, SimSiam, MLS, BAM on COCO / VOC12): ``tools/train.py``;
+- the linear probes (COCO 448 px, VOC 224 px) and the VOC07 fine-tuning, from the tiny
+  checkpoint: ``tools/train.py``;
 - the mmdet configs (COCO, VOC0712, Cityscapes): ``tools/benchmarks/mmdetection/dist_train.sh
   CONFIG CHECKPOINT 1`` (conversion + check of the checkpoint, then torchrun, 1 process);
 - the mmseg Cityscapes configs: ``tools/benchmarks/mmsegmentation/dist_train.sh`` likewise.
