@@ -10,13 +10,14 @@ import pytest
 from mmengine.config import Config
 
 from tools.benchmarks import full_size_configs as fsc
+from tools.benchmarks.cls_layouts import DATA_DIRS
 
 CHEAPEST = 'configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_coco.py'
 
 
 def test_discovers_every_real_config_and_no_twin():
     configs = dict(fsc.discover())
-    assert len(configs) >= 15   # 15 when this was written
+    assert len(configs) >= 23   # 23 when this was written (16 + the 7 fine-grained fine-tunings)
     assert not [c for c in configs if 'scenes' in c]
     assert configs[CHEAPEST] == 'train'
     assert configs['configs/benchmarks/mmdetection/voc0712/'
@@ -25,12 +26,30 @@ def test_discovers_every_real_config_and_no_twin():
         c for c in configs if 'mmsegmentation' in c)
 
 
+def test_discovers_the_seven_finetuning_configs_and_writes_their_layouts(repo_root):
+    """The fine-grained fine-tunings (MLS Table 5) run from the checkpoint, and each reads
+    under data/ the folder cls_layouts.build_cls_layouts writes."""
+    configs = dict(fsc.discover())
+    finetune = sorted(c for c in configs if c.startswith('configs/benchmarks/classification/')
+                      and '/resnet50_finetune-' in c and '/voc07/' not in c)
+    assert sorted(c.split('/')[3] for c in finetune) == sorted(DATA_DIRS)
+    assert all(configs[c] == 'probe' for c in finetune)
+    for config in finetune:
+        cfg = Config.fromfile(osp.join(repo_root, config))
+        for loader in (cfg.train_dataloader, cfg.test_dataloader):
+            assert loader.dataset.data_root == 'data/' + DATA_DIRS[config.split('/')[3]]
+    assert sorted(dict(fsc.discover(
+        'configs/benchmarks/classification/[!v]*/resnet50_finetune-*.py'))) == finetune
+
+
 @pytest.mark.parametrize('config,roots', [
     (CHEAPEST, ['coco/']),
     ('configs/benchmarks/mmdetection/voc0712/faster-rcnn_r50-c4-syncbn_ms-24k_voc0712.py',
      ['VOCdevkit/', 'VOCdevkit/']),
     ('configs/benchmarks/mmdetection/cityscapes/mask-rcnn_r50_fpn-syncbn_ms-24k_cityscapes.py',
      ['cityscapes/']),
+    ('configs/benchmarks/classification/cub/resnet50_finetune-4xb16-coslr-120e_cub.py',
+     ['CUB_200_2011']),
 ])
 def test_override_keeps_the_config_and_changes_the_run(config, roots, repo_root, tmp_path):
     out = str(tmp_path / 'override.py')

@@ -10,7 +10,7 @@ from mls_mm.datasets import CATEGORIES, SCENE_TYPES
 from mls_mm.datasets.indoor67 import Indoor67
 from mls_mm.datasets.scenes_single_label import ScenesSingleLabelDataset
 
-from cls_layouts import INDOOR_CLASSES, INDOOR_FOLDERS, indoor67
+from tools.benchmarks.cls_layouts import INDOOR_CLASSES, INDOOR_FOLDERS, indoor67
 
 
 def test_indoor67_labels_are_the_class_folders(tmp_path):

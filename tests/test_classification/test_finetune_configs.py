@@ -1,7 +1,7 @@
 """The MLS Table 5 fine-tuning configs read their datasets' official layouts and load the weights.
 
 For each of the eight configs (seven single-label sets + VOC07), a tiny copy of the dataset
-in its official layout (tests/test_classification/cls_layouts.py) is read by the config's own
+in its official layout (tools/benchmarks/cls_layouts.py) is read by the config's own
 train and test datasets and pipelines; the labels must be the ones written. The classifier is
 built, initialised from a fake R50 pretraining checkpoint through CheckedPretrained (weights
 compared bit for bit); its training loss on the config's own training samples equals torch's
@@ -21,7 +21,7 @@ from mmpretrain.registry import DATASETS, MODELS
 from mmpretrain.utils import register_all_modules
 
 import mls_mm  # noqa: F401 - registers Indoor67, CheckedPretrained
-from cls_layouts import WRITERS
+from tools.benchmarks.cls_layouts import WRITERS
 
 CLS = 'configs/benchmarks/classification'
 CONFIGS = {

@@ -6,13 +6,16 @@
 
 Builds (in a temporary folder, or ``--data-root``) a tiny dataset in the standard COCO
 (640 x 480), VOC07/12 (500 x 375) and Cityscapes (2048 x 1024) layouts from the built-in scene
-generator (:mod:`standard_layouts`), and a tiny pretraining checkpoint (the MoCo v2 COCO
-config's model, randomly initialised, saved as ``{'state_dict', 'meta'}``). Then each config
-runs ``--iters`` training iterations in a fresh subprocess, as a user would run it:
+generator (:mod:`standard_layouts`), the seven fine-grained fine-tuning sets (CUB, Flowers102,
+Stanford Cars, FGVC-Aircraft, Indoor-67, Oxford Pets, DTD) in their official layouts with
+photo-like 500 x 375 JPEGs, 32 train + 8 test each (:mod:`cls_layouts`), and a tiny
+pretraining checkpoint (the MoCo v2 COCO config's model, randomly initialised, saved as
+``{'state_dict', 'meta'}``). Then each config runs ``--iters`` training iterations in a fresh
+subprocess, as a user would run it:
 
 - pretraining (MoCo v2, SimSiam, MLS, BAM on COCO / VOC12): ``tools/train.py``;
-- the linear probes (COCO 448 px, VOC 224 px) and the VOC07 fine-tuning, from the tiny
-  checkpoint: ``tools/train.py``;
+- the linear probes (COCO 448 px, VOC 224 px) and the fine-tunings (VOC07 and the seven
+  fine-grained sets, 224 px crops of 256 px), from the tiny checkpoint: ``tools/train.py``;
 - the mmdet configs (COCO, VOC0712, Cityscapes): ``tools/benchmarks/mmdetection/dist_train.sh
   CONFIG CHECKPOINT 1`` (conversion + check of the checkpoint, then torchrun, 1 process);
 - the mmseg Cityscapes configs: ``tools/benchmarks/mmsegmentation/dist_train.sh`` likewise.
@@ -60,6 +63,10 @@ CONFIG_GLOBS = [
     ('configs/bam/*_voc12.py', 'train'),
     ('configs/benchmarks/classification/coco/*.py', 'probe'),
     ('configs/benchmarks/classification/voc07/*.py', 'probe'),
+    # the fine-grained fine-tuning sets (MLS Table 5), layouts from cls_layouts.py
+    *[(f'configs/benchmarks/classification/{name}/*.py', 'probe') for name in (
+        'cub', 'flowers102', 'stanford_cars', 'fgvc_aircraft', 'indoor67', 'oxford_pets',
+        'dtd')],
     ('configs/benchmarks/mmdetection/coco/*.py', 'mmdet'),
     ('configs/benchmarks/mmdetection/voc0712/*.py', 'mmdet'),
     ('configs/benchmarks/mmdetection/cityscapes/*.py', 'mmdet'),

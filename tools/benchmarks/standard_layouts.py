@@ -14,6 +14,9 @@ configs read under ``data/``::
     cityscapes/gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png
     cityscapes/annotations/instancesonly_filtered_gtFine_{train,val}.json
 
+and, with :func:`cls_layouts.build_cls_layouts`, the seven single-label fine-tuning sets
+(CUB_200_2011, Flowers102, Stanford_Cars, fgvc-aircraft-2013b, Indoor67, Oxford-IIIT_Pets,
+dtd) in their official layouts, 32 train + 8 test photo-like JPEGs of 500 x 375 each,
 so that a config's ``data/...`` root becomes ``root/...``.
 """
 import json
@@ -24,6 +27,11 @@ import tempfile
 import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
+
+try:   # imported as tools.benchmarks.standard_layouts
+    from . import cls_layouts
+except ImportError:   # imported with tools/benchmarks on sys.path (full_size_configs.py)
+    import cls_layouts
 
 COCO_CLASSES = (
     'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat',
@@ -184,7 +192,9 @@ def write_cityscapes(root, splits, city='aachen'):
 
 def build_layouts(root, seed=0):
     """Write the three layouts under ``root`` (skipped when a complete earlier build with the
-    same counts and seed is there). Returns ``root``."""
+    same counts and seed is there), and the seven classification sets (skipped likewise,
+    :func:`cls_layouts.build_cls_layouts`). Returns ``root``."""
+    cls_layouts.build_cls_layouts(root)
     stamp = osp.join(root, STAMP)
     want = dict(counts=COUNTS, seed=seed, sizes=[COCO_SIZE, VOC_SIZE, CITYSCAPES_SIZE])
     if osp.isfile(stamp):
