@@ -279,6 +279,32 @@ def _sharded_worker(rank, world, out_dir):
     torch.save(result, os.path.join(out_dir, f'rank{rank}.pt'))
 
 
+def test_gathered_rows_pickle_only_their_own_data(monkeypatch):
+    """collect_results pickles every row of a shard: each must own its storage (a row that is
+    a view of the shard's stacked features would pickle the whole shard, N^2 bytes)."""
+    import pickle
+
+    import mls_mm.engine.hooks.knn_monitor_hook as module
+    seen = []
+
+    def recording_collect(rows, size, device='cpu'):
+        seen.append(rows)
+        return rows[:size]
+
+    monkeypatch.setattr(module, 'collect_results', recording_collect)
+    hook = KNNMonitorHook(bank=FeatureSet(BANK_DEG * 20, BANK_LABELS * 20, 1.0),
+                          query=FeatureSet(QUERY_DEG, QUERY_LABELS, 1.0),
+                          num_classes=NUM_CLASSES, k=2, temperature=T)
+    hook.evaluate(StubAlgorithm())
+    bank_rows = seen[0]
+    assert len(bank_rows) == 100
+    one_row = len(pickle.dumps(bank_rows[0]))
+    assert len(pickle.dumps(bank_rows)) < 1.5 * len(bank_rows) * one_row
+    for feat, label in bank_rows:
+        assert feat.untyped_storage().nbytes() == feat.numel() * feat.element_size()
+        assert label.untyped_storage().nbytes() == label.numel() * label.element_size()
+
+
 def test_two_processes_give_the_one_process_map(tmp_path):
     """5 bank and 6 query items over 2 ranks (an uneven split, padded and cut back)."""
     single = KNNMonitorHook(bank=FeatureSet(BANK_DEG, BANK_LABELS, 1.0),

@@ -121,29 +121,54 @@ def test_checkpoint_after_a_move_loads_into_a_fresh_model(repo_root, tmp_path, h
 
 
 def legacy_state(model, ptrs):
-    """The model's state dict in the mls_mm 0.1 layout with the given three pointers."""
+    """The model's state dict in the mls_mm 0.1 layout. ``ptrs``: one int, the pointer of a
+    CPU run (one tensor shared by the three queues, as 0.1 saved it), or three ints, the
+    separate pointers of a run whose model was moved to a device."""
     state = {k: v for k, v in model.state_dict().items() if not k.startswith('queue.')}
-    for (old, field), ptr in zip((('queue_g', 'g'), ('queue_z', 'z'),
-                                  ('queue_labels', 'labels')), ptrs):
+    shared = torch.tensor([ptrs]) if isinstance(ptrs, int) else None
+    for i, (old, field) in enumerate((('queue_g', 'g'), ('queue_z', 'z'),
+                                      ('queue_labels', 'labels'))):
         state[f'{old}.feats'] = getattr(model.queue, field).clone()
-        state[f'{old}.ptr'] = torch.tensor([ptr])
+        state[f'{old}.ptr'] = shared if shared is not None else torch.tensor([ptrs[i]])
     return state
 
 
 def test_old_key_layout_fails_naming_the_keys(repo_root):
     model = build(repo_root)
     with pytest.raises(ValueError, match=r'queue_g\.feats.*queue_labels\.ptr.*convert_mls_queues'):
-        model.load_state_dict(legacy_state(model, [32, 32, 32]), strict=False)
+        model.load_state_dict(legacy_state(model, 32), strict=False)
 
 
 def test_old_key_layout_converts_when_the_pointers_agree(repo_root):
     old = build(repo_root)
     enqueue_and_check(old, steps=3)
-    state = convert_legacy_queue_state(legacy_state(old, [96, 96, 96]))
+    state = convert_legacy_queue_state(legacy_state(old, 96))
     fresh = build(repo_root)
     fresh.load_state_dict(state, strict=True)
     assert int(fresh.queue.ptr) == 96
     assert torch.equal(fresh.queue.z, old.queue.z) and torch.equal(fresh.queue.g, old.queue.g)
+
+
+@pytest.mark.parametrize('ptrs', [[0, 0, 0], [96, 96, 96]])
+def test_separate_pointers_are_misaligned_whatever_their_values(repo_root, ptrs):
+    """A 0.1 device run: only Q_g's pointer moved; each time it wraps, all three read 0."""
+    with pytest.raises(ValueError, match='pointers saved as separate tensors'):
+        convert_legacy_queue_state(legacy_state(build(repo_root), ptrs))
+
+
+def test_conversion_tool_converts_a_cpu_checkpoint_through_torch_save(repo_root, tmp_path):
+    """torch.save keeps the shared pointer shared, so the tool sees a CPU run's checkpoint as
+    aligned and converts it; the result loads strictly and keeps the dictionaries."""
+    old = build(repo_root)
+    enqueue_and_check(old, steps=2)
+    src, dst = str(tmp_path / 'old.pth'), str(tmp_path / 'new.pth')
+    torch.save({'state_dict': legacy_state(old, 64), 'meta': {}}, src)
+    tool = osp.join(repo_root, 'tools/model_converters/convert_mls_queues.py')
+    out = subprocess.run([sys.executable, tool, src, dst], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    fresh = build(repo_root)
+    load_checkpoint(fresh, dst, map_location='cpu', strict=True)
+    assert int(fresh.queue.ptr) == 64 and torch.equal(fresh.queue.z, old.queue.z)
 
 
 def test_conversion_tool_refuses_misaligned_dictionaries(repo_root, tmp_path):

@@ -215,7 +215,9 @@ class KNNMonitorHook(Hook):
                 out = F.adaptive_avg_pool2d(out, 1).flatten(1)              # (B, D)
             feats.append(F.normalize(out.float(), dim=1).cpu())
             labels.append(self._multi_hot(data['data_samples']))
-        rows = list(zip(torch.cat(feats), torch.cat(labels)))
+        # one (feature, label) pair per item, each its own storage: a view would pickle the
+        # whole shard's storage once per row in collect_results
+        rows = [(f.clone(), y.clone()) for f, y in zip(torch.cat(feats), torch.cat(labels))]
         rows = collect_results(rows, size, device=self.collect_device)
         if rows is None:
             return None
