@@ -55,6 +55,7 @@ STACK = 'tests/test_stack'
 INSTALL = f'{STACK}/test_install_decisions.py'
 TENSORBOARD_RUN = f'{USER_TOOLS}/test_tensorboard.py::test_training_writes_the_loss_to_tensorboard_events'
 FULL_SIZE = 'tests/test_benchmarks/test_full_size_configs.py'
+MIM = 'tests/test_tools/test_mim.py'
 PROBE_RUN = f'{THIS}::test_probe_from_a_pretraining_run_then_test_py_and_dist_test_sh'
 
 #: (pattern searched in the command, the tests that run its code path). Node ids may use the
@@ -212,6 +213,17 @@ COVERAGE = [
         f'{USER_TOOLS}/test_browse_views.py::test_grid_is_images_by_views_and_shows_the_views']),
     (r'(^| )tools/misc/print_config\.py', [
         f'{USER_TOOLS}/test_print_config.py::test_printed_text_reparses_to_the_same_config']),
+    # a non-editable install and mim (docs/install_mim.md)
+    (r'^python -m pip (install \.|wheel \. --no-deps --no-build-isolation -w dist/)$',
+     [f'{MIM}::test_wheels_hold_configs_tools_and_model_index',
+      f'{MIM}::test_imports_the_installed_copy']),
+    (r"^python -m pip install 'openmim==[\d.]+' 'setuptools>=77,<81' 'numpy<2'$",
+     [f'{MIM}::test_mim_search_lists_the_model_index']),
+    (r'^python -c "from mls_mm\.datasets import generate_scenes; generate_scenes\(',
+     [f'{THIS}::test_generate_scenes_cli']),
+    (r'^mim search mls_mm$', [f'{MIM}::test_mim_search_lists_the_model_index']),
+    (r'^mim (train|test) mls_mm \S+_scenes(-64px)?\.py ', [
+        f'{MIM}::test_mim_train_then_probe_train_and_test']),
     # the Tools table
     (r'^tools/train\.py( CONFIG \[--work-dir\].*)?$', [TRAIN_CLI]),
     (r'^tools/dist_train\.sh CONFIG N', [f'{THIS}::test_pretraining_through_dist_train_sh']),
