@@ -17,7 +17,13 @@ CHEAPEST = 'configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_coco.py'
 
 def test_discovers_every_real_config_and_no_twin():
     configs = dict(fsc.discover())
-    assert len(configs) >= 23   # 23 when this was written (16 + the 7 fine-grained fine-tunings)
+    # every config file of the repository that is not a base, a scenes twin or a test fixture
+    real = sorted(
+        osp.relpath(osp.join(d, f), fsc.ROOT) for d, _, files in os.walk(osp.join(fsc.ROOT, 'configs'))
+        for f in files if f.endswith('.py') and '_base_' not in d and 'scenes' not in d
+        and not f.endswith('_scenes.py'))
+    assert sorted(configs) == real
+    assert len(configs) == 23
     assert not [c for c in configs if 'scenes' in c]
     assert configs[CHEAPEST] == 'train'
     assert configs['configs/benchmarks/mmdetection/voc0712/'
@@ -92,3 +98,40 @@ def test_cheapest_real_config_runs_at_full_size(repo_root, tmp_path):
     fields = [f.strip() for f in line.split('|')]
     assert fields[1] == '2' and fields[4] == 'ok', line
     assert float(fields[2]) > 0 and float(fields[3]) > 1000   # s/iter, RSS of an R50 run
+
+
+CHILD_WATCHER = """
+import signal, sys
+sys.path.insert(0, {root!r})
+from tools.benchmarks import full_size_configs as fsc
+signal.signal(signal.SIGTERM, fsc._exit_on_sigterm)
+fsc.run_limited([sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True); '
+                 'time.sleep(120)'], {log!r}, None, 300, 0)
+"""
+
+
+def test_stopping_the_script_stops_its_run(tmp_path):
+    """A run lives in its own session (so its RSS can be summed and killed as a group); when
+    the script is stopped, the run must not go on as an orphan."""
+    import time
+    log = str(tmp_path / 'child.log')
+    parent = subprocess.Popen([sys.executable, '-c', CHILD_WATCHER.format(root=fsc.ROOT, log=log)])
+    deadline = time.time() + 60
+    while not (osp.isfile(log) and open(log).read().strip()):
+        assert time.time() < deadline and parent.poll() is None
+        time.sleep(0.1)
+    child = int(open(log).read().split()[0])
+    os.kill(child, 0)                       # the run is alive
+    parent.terminate()
+    assert parent.wait(timeout=30) == 128 + 15
+    time.sleep(0.5)
+    assert _state(child) in (None, 'Z'), 'the run outlived the script'  # gone (or a zombie)
+
+
+def _state(pid):
+    """The process state letter from /proc (R, S, Z, ...), or None when there is no process."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except FileNotFoundError:
+        return None

@@ -204,6 +204,25 @@ def run_limited(cmd, log_path, env, timeout, max_rss_mib):
     with open(log_path, 'w') as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
                                 start_new_session=True)
+    try:
+        killed, status, usage = _watch(proc, start, timeout, max_rss_mib)
+    except BaseException:  # Ctrl-C / SIGTERM of this script: its own session gets no signal
+        _kill_group(proc.pid, signal.SIGKILL)
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    _kill_group(proc.pid, signal.SIGKILL)  # stray members (a torchrun worker whose parent died)
+    return proc.returncode, usage.ru_maxrss / 1024, time.monotonic() - start, killed
+
+
+def _kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _watch(proc, start, timeout, max_rss_mib):
+    """Wait for proc, killing its group on timeout or RSS; (why killed or None, status, usage)."""
     killed = None
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -224,12 +243,7 @@ def run_limited(cmd, log_path, env, timeout, max_rss_mib):
             except ProcessLookupError:
                 pass
         time.sleep(0.5)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    try:   # stray members of the group (a torchrun worker whose parent died)
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    return proc.returncode, usage.ru_maxrss / 1024, time.monotonic() - start, killed
+    return killed, status, usage
 
 
 def read_iterations(work_dir):
@@ -351,8 +365,13 @@ def parse_args(argv=None):
     return args
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through run_limited, which kills the child group
+
+
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     configs = discover(args.only)
     if args.list:
         print('\n'.join(f'{kind:5s} {rel}' for rel, kind in configs))
