@@ -62,8 +62,12 @@ class CheckedPretrainedInit:
         if not isinstance(checkpoint, str) or not checkpoint:
             raise ValueError(
                 f'init_cfg.checkpoint is {checkpoint!r}: set it to the pretraining checkpoint '
-                '(e.g. --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/RUN/'
-                'epoch_200.pth), or set init_cfg=None to train from random weights on purpose')
+                'in every module whose init_cfg is CheckedPretrained (the backbone, and in C4 '
+                'detectors also model.roi_head.shared_head; `python -m '
+                'mls_mm.transfer.init_targets CONFIG CKPT` prints the --cfg-options for all of '
+                'them, and the benchmark launchers set them), e.g. --cfg-options '
+                'model.backbone.init_cfg.checkpoint=work_dirs/RUN/epoch_200.pth; or set each '
+                'such init_cfg=None to train from random weights on purpose')
         if not isinstance(prefix, str):
             raise ValueError(f"init_cfg.prefix must be a string ('' for none), got {prefix!r}")
         self.checkpoint = checkpoint

@@ -116,18 +116,15 @@ def test_config_reads_its_layout_and_loads_the_checkpoint(name, repo_root, tmp_p
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
 def test_wrong_data_root_fails_naming_it(name, repo_root, tmp_path):
-    """Every dataset names the missing path, except mmpretrain 1.2.0's StanfordCars, whose
-    RuntimeError names only its documentation page (a known limitation, ../README.md)."""
+    """Every dataset names the missing path (Stanford Cars through StanfordCarsChecked:
+    mmpretrain 1.2.0's own RuntimeError names only its documentation page)."""
     register_all_modules()
     cfg = Config.fromfile(osp.join(repo_root, CLS, CONFIGS[name][0]))
     wrong = str(tmp_path / 'no_such_dataset')
     cfg.train_dataloader.dataset.data_root = wrong
     with pytest.raises((FileNotFoundError, RuntimeError)) as err:
         DATASETS.build(cfg.train_dataloader.dataset)
-    if name == 'stanford_cars':
-        assert 'incorrectly organized' in str(err.value)
-    else:
-        assert 'no_such_dataset' in str(err.value), str(err.value)
+    assert 'no_such_dataset' in str(err.value), str(err.value)
 
 
 def test_empty_checkpoint_refuses_to_start(repo_root):

@@ -4,7 +4,8 @@
 # crops of 256 px (short side) images, top-1 (mmpretrain's Accuracy, accuracy/top1) on the whole
 # test split once after the last epoch.
 #
-# Data: mmpretrain's StanfordCars, 196 classes; train 8,144 / test 8,041.
+# Data: mmpretrain's StanfordCars, 196 classes; train 8,144 / test 8,041 (StanfordCarsChecked:
+# the same class, with an error naming the missing annotation files).
 # Layout:
 #   data/Stanford_Cars/car_ims/*.jpg and Stanford_Cars/cars_annos.mat, or
 #   data/Stanford_Cars/{cars_train,cars_test}/*.jpg and
@@ -18,7 +19,7 @@ _base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
 
 num_classes = 196
 data_root = 'data/Stanford_Cars'
-dataset_type = 'StanfordCars'
+dataset_type = 'StanfordCarsChecked'
 
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
