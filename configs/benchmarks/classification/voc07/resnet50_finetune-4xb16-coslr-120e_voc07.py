@@ -11,9 +11,9 @@
 # 20 classes on the whole test set.
 #
 # Departures: 120 epochs (MLS's fine-tuning length; main_train_voc.sh has 60); mAP once after
-# the last epoch, nothing selected (the reference keeps the best epoch on test); "difficult"
-# labels are negatives in training (mmpretrain's VOC puts only non-difficult classes in
-# gt_label; the reference trains them as positives) and ignored at test (VOCAveragePrecision).
+# the last epoch, nothing selected (the reference keeps the best epoch on test). "difficult"
+# labels are positives in training, as in the reference (VOCDifficultAsPositive: mmpretrain's
+# VOC puts only non-difficult classes in gt_label) and ignored at test (VOCAveragePrecision).
 # (This is not the linear probe of resnet50_linear-probe-8xb8-coslr-100e_voc12trainval-
 # voc07test-224px.py.)
 #
@@ -52,7 +52,7 @@ test_pipeline = [
                     'flip', 'flip_direction', 'gt_label_difficult')),
 ]
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='trainval'))
+    dataset=dict(type='VOCDifficultAsPositive', data_root=data_root, split='trainval'))
 val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='test', test_mode=True,
                  pipeline=test_pipeline))
