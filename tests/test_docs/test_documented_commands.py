@@ -231,6 +231,9 @@ COVERAGE = [
      [f'{SLURM}::test_slurm_train_arguments', f'{SLURM}::test_slurm_train_runs_training']),
     (r'^tools/benchmarks/(?P<tool>knn_monitor_cost|mls_vs_mocov2_step_time|'
      r'bam_pipeline_throughput)\.py$', [f'{THIS}::test_benchmark_tools_run[{{tool}}]']),
+    (r'^\.venv/bin/python tools/analysis_tools/collect_results\.py --spec '
+     r'tools/analysis_tools/specs/mls_table5\.py ',
+     ['tests/test_tools/test_table5_spec.py::test_table5_spec_reads_the_launcher_work_dirs']),
     (r'^(\.venv/bin/python )?tools/analysis_tools/collect_results\.py', [
         'tests/test_tools/test_collect_results.py::test_update_method_folders_cli',
         'tests/test_tools/test_collect_results.py::test_default_spec_on_an_empty_root',
