@@ -7,6 +7,10 @@ BatchNorm's ``num_batches_tracked`` buffers are compared like any other key: tor
 mmpretrain, mmdet and mmseg ResNets all have them and our checkpoints carry them. Detectron2's
 format has none (its ``FrozenBatchNorm2d`` has no such buffer), so comparisons involving it
 pass ``ignore=(NUM_BATCHES_TRACKED,)`` explicitly.
+
+Kept by hand: mmengine's ``load_checkpoint(strict=True)`` refuses a mismatch too, but has no
+per-key ignore patterns (the C4 head's fresh extra norm, a C4 backbone without ``layer4``),
+no check of shapes before it loads, and no use for conversions that never build the model.
 """
 import re
 from typing import Dict, Iterable, Mapping, Tuple

@@ -73,7 +73,8 @@ def replace_sync_bn(node, key: str = 'model') -> list:
 
     torch's SyncBatchNorm refuses CPU tensors, and mmengine reverts SyncBN to BN only in
     non-distributed runs; a multi-process CPU (gloo) run needs the same. Returns the config
-    keys it changed.
+    keys it changed. Kept by hand: ``mmengine.model.revert_sync_batchnorm`` converts a built
+    module, but the Runner builds and DDP-wraps the model in one step, so the config is edited.
     """
     changed = []
     if isinstance(node, dict):

@@ -12,6 +12,10 @@ metrics of the one before it); within it, each key takes its last logged value. 
 curves (:func:`train_history`) are merged over launches, a later launch replacing the steps
 it logged again. Without ``scalars.json`` the text log is parsed instead (values rounded to
 the log's 4 digits). Every value comes from those files; nothing is filled in.
+
+Kept by hand: mmpretrain's ``analyze_logs.py`` reads ``scalars.json`` the same way, but it is a
+script under ``mmpretrain/.mim/tools`` (no importable API), reads one launch, and has no
+text-log fallback or metric selection across resumed launches.
 """
 import glob
 import json
