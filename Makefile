@@ -16,6 +16,8 @@ scenes: install
 demo: install
 	@$(PY) tools/run_main.py --data $(SCENES) --root work_dirs/main
 
-## test: the test suite (pytest, CPU, no network)
+## test: the test suite (pytest, CPU), then the pretraining tests again on the oldest supported
+## torch (tools/test_old_torch.sh: its own venv, torch 2.1.2 + mmcv-lite, downloaded once)
 test: install
 	@$(PY) -m pytest -q tests
+	@bash tools/test_old_torch.sh

@@ -69,6 +69,8 @@ COVERAGE = [
     # targets call it, and the stack check proves what it installed
     (r'^tools/install\.sh$', [f'{THIS}::test_make_targets_run_the_documented_tools',
                               'tests/test_utils/test_launch.py::test_stack_check_passes']),
+    # make test itself runs it (after pytest); the make test checks that the target calls it
+    (r'^(bash )?tools/test_old_torch\.sh$', [f'{THIS}::test_make_targets_run_the_documented_tools']),
     (r'^tools/check_stack\.py$', ['tests/test_utils/test_launch.py::test_stack_check_passes']),
     (r'^tools/run_main\.py( \[?--dry-run.*)?$', [
         f'{THIS}::test_make_targets_run_the_documented_tools',
@@ -342,13 +344,15 @@ def test_declared_extras_resolve():
 def test_make_targets_run_the_documented_tools():
     """`make demo` / `make test`: install.sh first, then the main job / the test suite
     (make -n prints the recipes without running them)."""
-    for target, last in (('demo', '.venv/bin/python tools/run_main.py --data data/scenes '
-                                  '--root work_dirs/main'),
-                         ('test', '.venv/bin/python -m pytest -q tests')):
-        out = subprocess.run(['make', '-n', target], cwd=REPO, capture_output=True, text=True)
+    for target, rest in (('demo', ['.venv/bin/python tools/run_main.py --data data/scenes '
+                                   '--root work_dirs/main']),
+                         ('test', ['.venv/bin/python -m pytest -q tests',
+                                   'bash tools/test_old_torch.sh'])):
+        out = subprocess.run(['make', '--no-print-directory', '-n', target], cwd=REPO,
+                             capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         lines = [line.strip() for line in out.stdout.splitlines() if line.strip()]
-        assert lines == ['bash tools/install.sh', last], (target, lines)
+        assert lines == ['bash tools/install.sh'] + rest, (target, lines)
     # the demo's job, as `tools/run_main.py --dry-run` prints it: every stage and method
     out = run([sys.executable, 'tools/run_main.py', '--dry-run', '--data', 'data/scenes',
                '--root', 'work_dirs/main']).stdout

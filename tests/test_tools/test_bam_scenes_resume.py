@@ -8,6 +8,7 @@ import sys
 import torch
 
 import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
+from helpers.checkpoints import load_own_checkpoint
 
 CONFIG = 'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py'
 
@@ -21,12 +22,12 @@ def test_bam_scenes_trains_and_resumes(repo_root, scenes_root, tmp_path):
            'train_dataloader.dataset.indices=32', 'default_hooks.checkpoint.interval=1',
            'default_hooks.logger.interval=1']
     subprocess.run(cmd + ['train_cfg.max_epochs=1'], check=True, capture_output=True)
-    first = torch.load(work_dir / 'epoch_1.pth', map_location='cpu', weights_only=True)
+    first = load_own_checkpoint(work_dir / 'epoch_1.pth')
     out = subprocess.run(cmd + ['train_cfg.max_epochs=2', '--resume'], capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'resumed epoch: 1, iter: 4' in out.stdout + out.stderr
-    second = torch.load(work_dir / 'epoch_2.pth', map_location='cpu', weights_only=True)
+    second = load_own_checkpoint(work_dir / 'epoch_2.pth')
     assert second['meta']['iter'] == 8
     assert not torch.equal(first['state_dict']['backbone.conv1.weight'],
                            second['state_dict']['backbone.conv1.weight'])

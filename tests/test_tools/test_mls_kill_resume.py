@@ -11,6 +11,7 @@ import time
 import torch
 
 import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
+from helpers.checkpoints import load_own_checkpoint
 
 CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py'
 
@@ -42,11 +43,11 @@ def test_killed_run_resumes_exactly(repo_root, scenes_root, tmp_path):
     proc.wait()
     ckpt_path = (work_dir / 'last_checkpoint').read_text().strip()
     assert not osp.isfile(osp.join(work_dir, 'epoch_6.pth')), 'was not killed mid-run'
-    saved = torch.load(ckpt_path, map_location='cpu', weights_only=True)  # before rotation
+    saved = load_own_checkpoint(ckpt_path)  # before rotation
 
     out = subprocess.run(cmd + ['--resume'], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    start = torch.load(record, map_location='cpu', weights_only=True)
+    start = load_own_checkpoint(record)
     assert start['iter'] == saved['meta']['iter'] > 0
     for key in ('queue.g', 'queue.z', 'queue.labels', 'queue.ptr'):
         assert torch.equal(start['state_dict'][key], saved['state_dict'][key]), key

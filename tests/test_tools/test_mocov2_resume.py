@@ -11,6 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mls_mm.utils import load_config
+from helpers.checkpoints import load_own_checkpoint
 
 CONFIG = 'configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py'
 
@@ -47,7 +48,7 @@ def test_run_then_resume_continues_from_the_checkpoint(repo_root, scenes_root, t
     Runner.from_cfg(_cfg(repo_root, scenes_root, work_dir, max_epochs=1)).train()
     ckpt_path = osp.join(work_dir, 'epoch_1.pth')
     # mmengine's checkpoint loads with torch's safe default (mls_mm.compat allow-lists it)
-    ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=True)
+    ckpt = load_own_checkpoint(ckpt_path)
     iters_per_epoch = 64 // 8
     assert ckpt['meta']['iter'] == iters_per_epoch
     state = ckpt['state_dict']
@@ -73,7 +74,7 @@ def test_run_then_resume_continues_from_the_checkpoint(repo_root, scenes_root, t
         assert torch.equal(record.optimizer['state'][idx]['momentum_buffer'],
                            buf['momentum_buffer'])
     # and it went on training to the end of epoch 2
-    final = torch.load(osp.join(work_dir, 'epoch_2.pth'), map_location='cpu', weights_only=True)
+    final = load_own_checkpoint(osp.join(work_dir, 'epoch_2.pth'))
     assert final['meta']['iter'] == 2 * iters_per_epoch
     assert not torch.equal(final['state_dict']['queue'], state['queue'])
 

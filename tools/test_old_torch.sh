@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The pretraining tests on the oldest torch this plugin supports, in a venv of its own:
+#
+#   bash tools/test_old_torch.sh        # (the second step of `make test`)
+#
+# torch 2.1.2 + torchvision 0.16.2 (the newest torch OpenMMLab's prebuilt mmcv 2.1.0 wheels
+# exist for, and one without torch.serialization.add_safe_globals), mmengine 0.10.7,
+# mmpretrain 1.2.0 and mmcv-lite 2.1.0: pretraining needs none of mmcv's compiled ops, so no
+# build. About 2.6 GB of wheels from PyPI (torch's CUDA 12.1 build; it runs on the CPU) and
+# 3 minutes of installing the first time (measured), then seconds: a stamp records the set.
+# MLS_MM_OLD_TORCH_VENV overrides the venv (default .venv-torch2.1 in the clone).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MLS_MM_OLD_TORCH_VENV:-$ROOT/.venv-torch2.1}"
+PYTHON_BIN="${PYTHON:-python3}"
+TORCH=2.1.2
+TORCHVISION=0.16.2
+PACKAGES=("torch==$TORCH" "torchvision==$TORCHVISION" 'numpy<2' 'setuptools>=77,<81'
+          mmengine==0.10.7 mmcv-lite==2.1.0 mmpretrain==1.2.0 'opencv-python<4.11'
+          pycocotools==2.0.11 pytest)
+STAMP="$VENV/.mls_mm_old_torch"
+WANT="${PACKAGES[*]}"
+# the tests of the pretraining path: models (MLS, BAM, queues, device moves, 2-process runs),
+# datasets and transforms, the kNN monitor, checkpoint safety, tools/train.py runs with resume
+TESTS=(tests/test_models tests/test_datasets tests/test_engine
+       tests/test_stack/test_checkpoint_safety.py tests/test_tools/test_mocov2_resume.py
+       tests/test_tools/test_mls_kill_resume.py tests/test_tools/test_bam_scenes_resume.py)
+
+step() { printf '\n[old-torch] %s\n' "$*"; }
+
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+  step "installing torch $TORCH and the pure-Python stack into $VENV (about 2.6 GB, once)"
+  [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade 'pip>=24'
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${PACKAGES[@]}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
+      --no-build-isolation -e "$ROOT"
+  echo "$WANT" > "$STAMP"
+fi
+"$VENV/bin/python" -c "import torch, mls_mm; print('[old-torch] torch', torch.__version__, \
+'add_safe_globals:', hasattr(torch.serialization, 'add_safe_globals'), 'mls_mm', mls_mm.__version__)"
+step "pretraining tests on torch $TORCH"
+cd "$ROOT"
+"$VENV/bin/python" -m pytest -q "${TESTS[@]}"
