@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by tools/benchmarks/{mmdetection,mmsegmentation}/*_train.sh.
+# Sourced by tools/benchmarks/{mmdetection,mmsegmentation,mmpretrain}/*_train.sh, which call
+# dist_transfer / slurm_transfer (below) with their conversion target.
 #   prepare_transfer TARGET CONFIG PRETRAIN
 # PRETRAIN is a pretraining checkpoint (.pth) or a pretraining work_dir (its last_checkpoint
 # is used). Sets WORK_DIR (work_dirs/benchmarks/<config>/<pretraining run>, unless WORK_DIR is
@@ -47,4 +48,29 @@ prepare_transfer() {
     fi
     INIT_OPTS=(--cfg-options "${INIT_OPTS[@]}")
     TRAIN_OPTS=(--work-dir "$WORK_DIR" "${INIT_OPTS[@]}")
+}
+
+# dist_transfer TARGET CONFIG PRETRAIN GPUS [train.py options...]: convert, then torchrun
+dist_transfer() {
+    local target=$1
+    shift
+    if [ $# -lt 3 ]; then
+        echo "Usage: bash $0 CONFIG PRETRAIN GPUS [train.py options...]" >&2
+        exit 2
+    fi
+    prepare_transfer "$target" "$1" "$2"
+    bash "$ROOT/tools/dist_train.sh" "$1" "$3" "${TRAIN_OPTS[@]}" "${@:4}"
+}
+
+# slurm_transfer TARGET PARTITION JOB_NAME CONFIG PRETRAIN [train.py options...]: convert on
+# the login node, then srun (tools/slurm_train.sh)
+slurm_transfer() {
+    local target=$1
+    shift
+    if [ $# -lt 4 ]; then
+        echo "Usage: [GPUS=8] bash $0 PARTITION JOB_NAME CONFIG PRETRAIN [train.py options...]" >&2
+        exit 2
+    fi
+    prepare_transfer "$target" "$3" "$4"
+    bash "$ROOT/tools/slurm_train.sh" "$1" "$2" "$3" "$WORK_DIR" "${INIT_OPTS[@]}" "${@:5}"
 }

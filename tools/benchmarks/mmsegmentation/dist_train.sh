@@ -3,13 +3,5 @@
 # Converts PRETRAIN (a pretraining checkpoint or work_dir) into mmseg backbone weights checked
 # against CONFIG, then fine-tunes CONFIG on GPUS processes (torchrun) starting from them.
 set -euo pipefail
-if [ $# -lt 3 ]; then
-    echo "Usage: bash tools/benchmarks/mmsegmentation/dist_train.sh CONFIG PRETRAIN GPUS [train.py options...]" >&2
-    exit 2
-fi
 source "$(dirname "$0")/../transfer_common.sh"
-CONFIG=$1
-PRETRAIN=$2
-GPUS=$3
-prepare_transfer mmseg "$CONFIG" "$PRETRAIN"
-bash "$ROOT/tools/dist_train.sh" "$CONFIG" "$GPUS" "${TRAIN_OPTS[@]}" "${@:4}"
+dist_transfer mmseg "$@"
