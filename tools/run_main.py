@@ -2,7 +2,15 @@
 
     python tools/run_main.py [--root work_dirs/main] [--data data/scenes]
                              [--methods mocov2 simsiam mls bam] [--stages ...]
-                             [--transfer-epochs 1] [--update-method-folders] [--dry-run]
+                             [--seeds 0] [--transfer-epochs 1] [--transfer-images 512]
+                             [--cfg-options KEY=VALUE ...] [--update-method-folders]
+                             [--dry-run]
+
+With one seed (``make demo``: seed 0) the runs go into ``ROOT/``; with several
+(``--seeds 0 1 2``, the benchmark's 3-seed command) each seed's runs go into
+``ROOT/seed_<n>/`` and the table, in ``ROOT/results.md``, shows mean ± std over the seeds.
+The seed is ``randomness.seed`` of every training run (pretraining, probe, transfer); the
+data are the same for every seed.
 
 Stages, each a documented command of its own (``--dry-run`` prints them):
 
@@ -11,20 +19,24 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
    ``ROOT/pretrain/<method>``;
 3. ``probe``: the multi-label linear probe (frozen backbone) from each pretraining run and from
    random weights into ``ROOT/probe/<method>``;
-4. ``transfer``: the Mask R-CNN FPN scenes twin, through
+4. ``transfer``: the Mask R-CNN FPN scenes twin (``--transfer-epochs`` 1 on the first
+   ``--transfer-images`` 512 train images: a low-data transfer), through
    ``tools/benchmarks/mmdetection/dist_train.sh`` (convert + checked load + fine-tune), into
    ``ROOT/transfer/<method>``, and from random weights;
 5. ``tables``: ``tools/analysis_tools/collect_results.py`` -> ``ROOT/results.md`` (and, with
-   ``--update-method-folders``, the method folders' README tables and metafiles);
+   ``--update-method-folders``, the method folders' README tables and metafiles), with each
+   pretraining's images seen and wall time (``run_main.json`` in its work_dir);
 6. ``pictures``: ``tools/analysis_tools/plot_curves.py`` (loss and monitor curves of every run)
    and ``tools/analysis_tools/mls_neighbours.py`` (MLS queries and their pseudo-positives)
    into ``ROOT/pictures/``.
 
-A run whose work_dir holds ``.done`` (written when its command succeeds) is skipped; an
+A run whose work_dir holds ``.done`` (written when its command succeeds, with
+``run_main.json``: its wall time) is skipped; an
 interrupted one is resumed (``--resume``). Each command's output goes to ``<work_dir>.log``
 beside the work_dir; its progress lines are echoed.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import subprocess
@@ -35,8 +47,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = dict(
     mocov2='configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
     simsiam='configs/simsiam/simsiam_resnet18_1xb32-coslr-10e_scenes.py',
-    mls='configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py',
-    bam='configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py')
+    mls='configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py',
+    bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py')
 PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
 TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
 STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
@@ -50,8 +62,16 @@ def parse_args(argv=None):
     parser.add_argument('--data', default='data/scenes', help='the built-in scenes')
     parser.add_argument('--methods', nargs='+', default=list(PRETRAIN), choices=list(PRETRAIN))
     parser.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0],
+                        help='training seeds; several: ROOT/seed_<n>/ each, mean ± std table')
     parser.add_argument('--transfer-epochs', type=int, default=1,
                         help='epochs of the detection twin in this job (its config: 3)')
+    parser.add_argument('--transfer-images', type=int, default=512,
+                        help='the detection twin fine-tunes on the first N train images '
+                             '(mmengine dataset `indices`; 0: all of them)')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='appended to every training run (pretraining, probe, transfer), '
+                             'e.g. train_cfg.max_epochs=1 for a smoke run')
     parser.add_argument('--update-method-folders', action='store_true',
                         help="also write the numbers into configs/<method>/README.md and "
                         "metafile.yml (tracked files)")
@@ -65,25 +85,48 @@ def _data_options(data):
 
 def plan(args):
     """The job as a list of (stage, name, work_dir or None, command, env)."""
-    py, root, data = sys.executable, args.root, args.data.rstrip('/')
+    py, data = sys.executable, args.data.rstrip('/')
     steps = [('data', 'scenes', None, [py, 'tools/generate_scenes.py', '--out', data], {})]
+    roots = [args.root] if len(args.seeds) == 1 else \
+        [f'{args.root}/seed_{seed}' for seed in args.seeds]
+    for seed, root in zip(args.seeds, roots):
+        steps += _seed_steps(args, py, data, root, seed)
+    tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md']
+    tables += ['--root', args.root] if len(roots) == 1 else ['--seed-roots', *roots]
+    if args.update_method_folders:
+        tables.append('--update-method-folders')
+    steps.append(('tables', 'comparison', None, tables, {}))
+    steps.append(('pictures', 'curves', None,
+                  [py, 'tools/analysis_tools/plot_curves.py', roots[0], '--out-dir',
+                   f'{args.root}/pictures'], {}))
+    if 'mls' in args.methods:
+        steps.append(('pictures', 'mls neighbours', None,
+                      [py, 'tools/analysis_tools/mls_neighbours.py', f'{roots[0]}/pretrain/mls',
+                       '--out', f'{args.root}/pictures/mls_neighbours.png'], {}))
+    return [s for s in steps if s[0] in args.stages]
+
+
+def _seed_steps(args, py, data, root, seed):
+    """Pretraining, probe and transfer runs of one seed, into ``root``."""
+    steps = []
+    common = [*_data_options(data), f'randomness.seed={seed}', *args.cfg_options]
     for method in args.methods:
         steps.append(('pretrain', method, f'{root}/pretrain/{method}',
                       [py, 'tools/train.py', PRETRAIN[method], '--work-dir',
-                       f'{root}/pretrain/{method}', '--resume', '--cfg-options',
-                       *_data_options(data)], {}))
+                       f'{root}/pretrain/{method}', '--resume', '--cfg-options', *common], {}))
     val_data = [f'val_dataloader.dataset.data_root={data}/']
     for method in args.methods + ['random']:
         checkpoint = ('model.backbone.init_cfg=None' if method == 'random' else
                       f'model.backbone.init_cfg.checkpoint={LAST}{root}/pretrain/{method}')
         steps.append(('probe', method, f'{root}/probe/{method}',
                       [py, 'tools/train.py', PROBE, '--work-dir', f'{root}/probe/{method}',
-                       '--resume', '--cfg-options', checkpoint, *_data_options(data),
-                       *val_data], {}))
+                       '--resume', '--cfg-options', checkpoint, *common, *val_data], {}))
     short = [f'train_cfg.max_epochs={args.transfer_epochs}',
              f'train_cfg.val_interval={args.transfer_epochs}',
              f'val_evaluator.ann_file={data}/annotations/instances_val2017.json',
-             *_data_options(data), *val_data]
+             *common, *val_data]
+    if args.transfer_images:
+        short.append(f'train_dataloader.dataset.indices={args.transfer_images}')
     for method in args.methods + ['random']:
         work_dir = f'{root}/transfer/{method}'
         if method == 'random':
@@ -96,18 +139,7 @@ def plan(args):
             # the 1-process launch runs on the CPU when there is no GPU: asked for explicitly
             env = dict(WORK_DIR=work_dir, PYTHON=py, MLS_MM_ALLOW_CPU_DIST='1')
         steps.append(('transfer', method, work_dir, command, env))
-    steps.append(('tables', 'comparison', None,
-                  [py, 'tools/analysis_tools/collect_results.py', '--root', root,
-                   '--out', f'{root}/results.md']
-                  + (['--update-method-folders'] if args.update_method_folders else []), {}))
-    steps.append(('pictures', 'curves', None,
-                  [py, 'tools/analysis_tools/plot_curves.py', root, '--out-dir',
-                   f'{root}/pictures'], {}))
-    if 'mls' in args.methods:
-        steps.append(('pictures', 'mls neighbours', None,
-                      [py, 'tools/analysis_tools/mls_neighbours.py', f'{root}/pretrain/mls',
-                       '--out', f'{root}/pictures/mls_neighbours.png'], {}))
-    return [s for s in steps if s[0] in args.stages]
+    return steps
 
 
 def resolve(argument: str, dry_run: bool = False) -> str:
@@ -127,6 +159,7 @@ def resolve(argument: str, dry_run: bool = False) -> str:
 def run_step(stage, name, work_dir, command, env, log_file):
     """Run one command, echoing its progress lines; raise with the log's tail on failure."""
     command = [resolve(argument) for argument in command]
+    start = time.time()
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a') as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
@@ -142,6 +175,8 @@ def run_step(stage, name, work_dir, command, env, log_file):
                                f'{" ".join(command)}\nlast lines of {log_file}:\n'
                                + ''.join(tail))
     if work_dir is not None:
+        with open(osp.join(ROOT, work_dir, 'run_main.json'), 'w') as f:
+            json.dump(dict(wall_s=round(time.time() - start, 1), command=command), f)
         open(osp.join(ROOT, work_dir, '.done'), 'w').close()
 
 

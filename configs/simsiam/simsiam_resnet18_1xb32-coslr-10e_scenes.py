@@ -1,5 +1,8 @@
-# CPU twin of SimSiam on COCO: the built-in scenes, ResNet-18 (BN: one process), 512-d
-# projector, 128-d predictor bottleneck, 64 px crops, 10 epochs, fixed predictor lr.
+# CPU twin of SimSiam on COCO: the built-in scenes, scaled as every scenes twin is
+# (configs/README.md, "The scenes benchmark"): the half-width ResNet-18 of
+# ../_base_/scenes_backbone.py (BN: one process), 64 px views without blur, 10 epochs of
+# 2,048 images, 32 per step (640 steps). Its own sizes: a 256-d projector and a 64-d predictor bottleneck (the
+# paper's 2048 / 512 ratio), lr 0.05 with the predictor's lr fixed, as the paper.
 _base_ = [
     '../_base_/models/simsiam_resnet50.py',
     '../_base_/datasets/scenes_bs32_mocov2.py',
@@ -8,9 +11,12 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(depth=18, norm_cfg=dict(type='BN')),
-    neck=dict(in_channels=512, hid_channels=512, out_channels=512),
-    head=dict(predictor=dict(in_channels=512, hid_channels=128, out_channels=512)))
+    backbone={{_base_.scenes_resnet_bn}},
+    neck=dict(in_channels={{_base_.scenes_feat_channels}},
+              hid_channels={{_base_.scenes_feat_channels}},
+              out_channels={{_base_.scenes_feat_channels}}),
+    head=dict(predictor=dict(in_channels={{_base_.scenes_feat_channels}}, hid_channels=64,
+                             out_channels={{_base_.scenes_feat_channels}})))
 
 lr = 0.05
 optim_wrapper = dict(

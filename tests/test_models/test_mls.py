@@ -130,7 +130,7 @@ def test_checkpoint_with_other_dictionary_size_is_refused():
 
 
 def test_dict_size_must_hold_whole_global_batches(repo_root):
-    cfg = load_config(osp.join(repo_root, 'configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py'))
+    cfg = load_config(osp.join(repo_root, 'configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py'))
     check_queue_config(cfg, world_size=2)
     with pytest.raises(ValueError, match='model.dict_size=256.*global batch size 96'):
         check_queue_config(cfg, world_size=3)

@@ -17,7 +17,7 @@ import mls_mm  # noqa: F401
 from mls_mm.models.utils import convert_legacy_queue_state
 from mls_mm.utils import load_config
 
-CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py'
+CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py'
 D, B, C = 256, 32, 12  # the scenes twin's dict_size, batch and classes
 
 MOVES = ['cpu-clone', pytest.param('cuda', marks=pytest.mark.skipif(

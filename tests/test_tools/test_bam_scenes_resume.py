@@ -10,7 +10,7 @@ import torch
 import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
 from helpers.checkpoints import load_own_checkpoint
 
-CONFIG = 'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py'
+CONFIG = 'configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py'
 
 
 def test_bam_scenes_trains_and_resumes(repo_root, scenes_root, tmp_path):

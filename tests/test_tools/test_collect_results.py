@@ -91,6 +91,8 @@ def runs(tmp_path):
     write_run(osp.join(root, 'pretrain/mls'),
               {'20260101_000000': train_lines(4), '20260102_000000': train_lines(10, first=5)},
               MLS_CONFIG, PRE_CFG.format(e=10, b=32), world_size=2)
+    with open(osp.join(root, 'pretrain/mls', cr.WALL_FILE), 'w') as f:
+        json.dump(dict(wall_s=93.0), f)  # as tools/run_main.py writes it
     write_run(osp.join(root, 'probe/mls'), {
         '20260103_000000': train_lines(10) + [
             {'multi-label/mAP': 40.0, 'multi-label/f1-score': 30.0, 'step': 5},
@@ -146,18 +148,24 @@ def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
     root, spec = runs
     table = cr.collect(spec)
     rows = {r['name']: r['cells'] for r in table['rows']}
+    # images seen: the last step (20) x 32 per process x 2 processes; wall: 93 s
     assert rows['mls'] == {'Data': 'data/scenes', 'Epochs': '10', 'Batch': '64 (2x32)',
+                           'Images seen': '1280', 'Wall': '1.6 min',
                            'probe mAP': '51.25', 'probe CF1': '44.50',
                            'transfer box AP': '12.3', 'transfer mask AP': 'missing'}
     assert rows['mocov2'] == {'Data': 'data/scenes', 'Epochs': '3 of 10', 'Batch': '16 (1x16)',
+                              'Images seen': '96', 'Wall': 'missing',
                               'probe mAP': '33.00', 'probe CF1': '22.00',
                               'transfer box AP': 'missing', 'transfer mask AP': 'missing'}
     assert set(rows['random'].values()) == {'-', 'missing'}
     notes = '\n'.join(table['notes'])
     assert f"none of ['coco/segm_mAP'] logged in `{root}/transfer/mls/20260105_000000`" in notes
     assert f'MoCo v2, transfer: no run (no launch folder under `{root}/transfer/mocov2`)' in notes
+    assert f'MoCo v2, Wall: no `run_main.json` (written by tools/run_main.py) in ' \
+        f'`{root}/pretrain/mocov2`' in notes
     text = cr.to_markdown(table)
-    assert f'| MLS | data/scenes | 10 | 64 (2x32) | 51.25 | 44.50 | 12.3 | missing | ' \
+    assert f'| MLS | data/scenes | 10 | 64 (2x32) | 1280 | 1.6 min | 51.25 | 44.50 | 12.3 | ' \
+           f'missing | ' \
            f'`{MLS_CONFIG}.py` | pretrain: `{root}/pretrain/mls/20260102_000000/' in text
     assert '](' not in text  # log paths are text: a clone has no work_dirs to link into
     mls = next(r for r in table['rows'] if r['name'] == 'mls')
@@ -172,7 +180,7 @@ def test_table_missing_exactly_where_nothing_was_logged(runs, tmp_path):
     cr.main(['--spec', spec_file, '--out', out])
     with open(out) as f:
         written = f.read()
-    assert '| MLS | data/scenes | 10 | 64 (2x32) | 51.25 |' in written
+    assert '| MLS | data/scenes | 10 | 64 (2x32) | 1280 | 1.6 min | 51.25 |' in written
     assert f'pretrain: `{root}/pretrain/mls/20260102_000000/20260102_000000.log`' in written
     assert f'probe: `{root}/probe/mls/20260103_000000/20260103_000000.log`' in written
     assert '](' not in written
@@ -200,7 +208,7 @@ def test_readme_markers_idempotent(runs, tmp_path):
     assert head + tail.lstrip('\n') == README  # only the block (and a blank line) added
     assert head.endswith('| MLS | 40.1 |\n\n')  # at the end of the Results section ...
     assert tail == '\n\n```bibtex\n@inproceedings{x}\n```\n'  # ... before the BibTeX
-    assert '| data/scenes | 10 | 64 (2x32) | 51.25 |' in block and 'segm_mAP' in block
+    assert '| data/scenes | 10 | 64 (2x32) | 1280 | 1.6 min | 51.25 |' in block and 'segm_mAP' in block
     assert not update_readme(readme, cr.render_row(table, mls, str(tmp_path)))  # idempotent
     # new numbers replace the block and nothing else
     assert update_readme(readme, 'other numbers')
@@ -300,7 +308,7 @@ def test_update_method_folders_cli(runs, tmp_path, repo_root, monkeypatch):
     assert osp.isfile(osp.join(root, 'results.md'))
     with open('configs/mocov2/README.md') as f:
         readme = f.read()
-    assert '| data/scenes | 3 of 10 | 16 (1x16) | 33.00 | 22.00 | missing | missing |' in readme
+    assert '| data/scenes | 3 of 10 | 16 (1x16) | 96 | missing | 33.00 | 22.00 | missing | missing |' in readme
     assert 'pretrain: `main/pretrain/mocov2/20260101_000000/20260101_000000.log`' in readme
     assert '](' not in readme.split(BEGIN)[1].split(END)[0]
     with open('configs/mocov2/metafile.yml') as f:
@@ -322,7 +330,7 @@ def test_update_method_folders_writes_downstream_entries(tmp_path, repo_root, mo
     found under configs/ by the name dumped in the run's work_dir); no README link into the
     work_dirs."""
     import re
-    pre = 'mls_resnet18_1xb32-coslr-20e_scenes'  # the entry of the project's own metafile
+    pre = 'mls_resnet18_1xb32-coslr-10e_scenes'  # the entry of the project's own metafile
     probe = 'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px'
     det = 'mask-rcnn_r18_fpn_1xb4-3e_scenes'
     shutil.copytree(osp.join(repo_root, 'configs', 'mls'), str(tmp_path / 'configs' / 'mls'))
@@ -385,3 +393,53 @@ def test_update_method_folders_writes_downstream_entries(tmp_path, repo_root, mo
     assert f'pretrain: `{root}/pretrain/mls/20260101_000000/20260101_000000.log`' in block
     assert re.search(r'\]\([^)]*\)', block) is None  # no markdown link at all
     assert 'work_dir' in block  # the note saying where the logs are
+
+
+def test_seed_tables_give_mean_and_sample_std(runs, tmp_path):
+    """Three seeds' roots (the fixture's runs with other probe and transfer numbers): numeric
+    cells become mean ± sample std (n - 1, computed here by hand), the rest must agree."""
+    import math
+    root, spec = runs
+    probe_maps, box_aps = [51.25, 48.0, 55.5], [0.1234, 0.1500, 0.1000]
+    roots = []
+    for seed, (probe_map, box_ap) in enumerate(zip(probe_maps, box_aps)):
+        seed_root = str(tmp_path / 'seeds' / f'seed_{seed}')
+        shutil.copytree(root, seed_root)
+        write_run(osp.join(seed_root, 'probe/mls'), {'20260109_000000': [
+            {'multi-label/mAP': probe_map, 'multi-label/f1-score': 44.5, 'step': 10}]},
+            'probe', DOWN_CFG)
+        write_run(osp.join(seed_root, 'transfer/mls'), {'20260109_000000': [
+            {'coco/bbox_mAP': box_ap, 'step': 2}]}, 'det', DOWN_CFG)
+        roots.append(seed_root)
+    table = cr.aggregate_seeds([cr.collect(spec, r) for r in roots])
+    mls = next(r for r in table['rows'] if r['name'] == 'mls')
+
+    def mean_std(values):
+        mean = sum(values) / len(values)
+        return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+    mean, std = mean_std(probe_maps)  # 51.583..., 3.7609...
+    assert mls['cells']['probe mAP'] == f'{mean:.2f} ± {std:.2f}' == '51.58 ± 3.76'
+    mean, std = mean_std([100 * v for v in box_aps])
+    assert mls['cells']['transfer box AP'] == f'{mean:.1f} ± {std:.1f}'
+    assert mls['cells']['probe CF1'] == '44.50 ± 0.00'
+    assert mls['cells']['Data'] == 'data/scenes' and mls['cells']['Wall'] == '1.6 ± 0.0 min'
+    assert mls['cells']['transfer mask AP'] == 'missing'
+    probe = next(r for r in mls['results'] if r['Task'] == 'Multi-Label Classification')
+    assert probe['Metrics']['mAP'] == round(sum(probe_maps) / 3, 4)
+    # the CLI, as tools/run_main.py --seeds calls it
+    out = str(tmp_path / 'seeds' / 'results.md')
+    cr.main(['--spec', _write_spec(spec, tmp_path), '--seed-roots', *roots, '--out', out])
+    with open(out) as f:
+        assert '51.58 ± 3.76' in f.read()
+    # tables of different methods cannot be merged
+    other = cr.collect(dict(spec, methods=spec['methods'][::-1]), roots[0])
+    with pytest.raises(ValueError, match='different methods'):
+        cr.aggregate_seeds([cr.collect(spec, roots[0]), other])
+
+
+def _write_spec(spec, tmp_path):
+    path = str(tmp_path / 'spec.yml')
+    with open(path, 'w') as f:
+        yaml.safe_dump(spec, f)
+    return path

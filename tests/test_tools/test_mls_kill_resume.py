@@ -13,7 +13,7 @@ import torch
 import mls_mm  # noqa: F401 - safe globals for torch.load(weights_only=True)
 from helpers.checkpoints import load_own_checkpoint
 
-CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py'
+CONFIG = 'configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py'
 
 
 def test_killed_run_resumes_exactly(repo_root, scenes_root, tmp_path):

@@ -11,7 +11,7 @@ from PIL import Image
 
 from tools.visualizations import browse_views
 
-BAM = 'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py'
+BAM = 'configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py'
 MOCOV2 = 'configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py'
 CELL = 66  # 64 px inside the 1 px border: the 64 px views at 1:1
 

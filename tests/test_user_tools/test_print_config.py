@@ -9,7 +9,7 @@ from mmengine.config import Config, DictAction
 from tools.misc import print_config
 
 CONFIGS = [
-    'configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py',
+    'configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py',
     'configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
 ]
 OPTIONS = ['train_cfg.max_epochs=3', 'model.queue_len=64',  # a new key for BAM

@@ -36,6 +36,7 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
 """
 import argparse
 import copy
+import json
 import os
 import os.path as osp
 import sys
@@ -75,7 +76,8 @@ DEFAULT_SPEC = dict(
         dict(name='finetune', run='finetune/{method}', task='Image Classification', metrics=[
             dict(name='top-1', keys=['accuracy/top1'])])])
 MISSING = 'missing'
-FIXED = ['Data', 'Epochs', 'Batch']
+FIXED = ['Data', 'Epochs', 'Batch', 'Images seen', 'Wall']
+WALL_FILE = 'run_main.json'  # written into a work_dir by tools/run_main.py: {"wall_s": ...}
 
 
 def load_spec(path=None) -> dict:
@@ -100,6 +102,22 @@ def _batch(f):
     if bs is None:
         return None
     return f'{bs * ws} ({ws}x{bs})' if ws else f'{bs} per process'
+
+
+def _images_seen(f):
+    """Images the optimiser saw: last logged step x batch per process x processes."""
+    if f['last_step'] is None or f['batch_size'] is None:
+        return None
+    return str(f['last_step'] * f['batch_size'] * (f['world_size'] or 1))
+
+
+def _wall(work_dir):
+    """Wall time of the run as tools/run_main.py measured it (start-up included), or None."""
+    path = osp.join(work_dir, WALL_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return f"{json.load(f)['wall_s'] / 60:.1f} min"
 
 
 def _dataset_name(facts):
@@ -157,10 +175,13 @@ def collect(spec: dict, root=None) -> dict:
                 row['config'], row['facts'] = facts['config'], facts
                 row['logs'].append(('pretrain', facts['log']))
                 for col, text in zip(FIXED, ((facts['data_root'] or '').rstrip('/') or None,
-                                             _epochs(facts), _batch(facts))):
+                                             _epochs(facts), _batch(facts),
+                                             _images_seen(facts), _wall(wd))):
                     row['cells'][col] = text or MISSING
                     if not text:
-                        notes.append(f"{row['title']}, {col}: not in the config of `{wd}`")
+                        where = (f'no `{WALL_FILE}` (written by tools/run_main.py) in'
+                                 if col == 'Wall' else 'not in the config or log of')
+                        notes.append(f"{row['title']}, {col}: {where} `{wd}`")
             else:
                 row['cells'].update({c: MISSING for c in FIXED})
             _metric_cells(row, 'pretrain', pre.get('metrics', []), wd, notes, facts)
@@ -182,6 +203,58 @@ def collect(spec: dict, root=None) -> dict:
                                     else facts['log']))
         rows.append(row)
     return dict(columns=columns, rows=rows, notes=notes)
+
+
+def _number(cell):
+    try:
+        return float(cell.split()[0])
+    except (ValueError, IndexError, AttributeError):
+        return None
+
+
+def aggregate_seeds(tables: list) -> dict:
+    """One table from the tables of runs that differ only in their seed (same spec).
+
+    A cell that is a number in every seed's table becomes ``mean ± std`` (sample standard
+    deviation, n - 1; the unit of the first table is kept); any other cell must agree across
+    seeds or reads ``varies``. Results (metafile) hold the means; logs and configs are the
+    first seed's, with a note naming every seed's root.
+    """
+    import statistics
+    first = tables[0]
+    rows = []
+    for index, row in enumerate(first['rows']):
+        seed_rows = [t['rows'][index] for t in tables]
+        if any(r['name'] != row['name'] for r in seed_rows):
+            raise ValueError(f'seed tables list different methods at row {index}: '
+                             f"{[r['name'] for r in seed_rows]}")
+        cells = {}
+        for column, cell in row['cells'].items():
+            values = [_number(r['cells'].get(column)) for r in seed_rows]
+            if all(v is not None for v in values) and len(values) > 1:
+                mean, std = statistics.mean(values), statistics.stdev(values)
+                unit = ' '.join(cell.split()[1:])
+                digits = len(cell.split()[0].partition('.')[2])
+                cells[column] = f'{mean:.{digits}f} ± {std:.{digits}f}' + \
+                    (f' {unit}' if unit else '')
+            else:
+                texts = {r['cells'].get(column) for r in seed_rows}
+                cells[column] = cell if len(texts) == 1 else 'varies'
+        results = []
+        for entry_index, entry in enumerate(row['results']):
+            seeds = [r['results'][entry_index]['Metrics'] for r in seed_rows]
+            results.append(dict(entry, Metrics={k: round(statistics.mean(m[k] for m in seeds), 4)
+                                                for k in entry['Metrics']}))
+        downstream = []
+        for d_index, d in enumerate(row['downstream']):
+            downstream.append(dict(d, results=[
+                dict(e, Metrics={k: round(statistics.mean(
+                    r['downstream'][d_index]['results'][e_index]['Metrics'][k]
+                    for r in seed_rows), 4) for k in e['Metrics']})
+                for e_index, e in enumerate(d['results'])]))
+        rows.append(dict(row, cells=cells, results=results, downstream=downstream))
+    notes = sorted({n for t in tables for n in t['notes']})
+    return dict(columns=first['columns'], rows=rows, notes=notes, seeds=len(tables))
 
 
 def to_markdown(table: dict, link_base=None, method_column=True, rows=None) -> str:
@@ -210,7 +283,9 @@ def render_row(table: dict, row: dict, link_base: str) -> str:
 
 def footnote(notes) -> str:
     text = ('\nNumbers: the last logged value of the latest launch that logged the metric '
-            '(`tools/analysis_tools/collect_results.py`). Log: the text log of that launch, '
+            '(`tools/analysis_tools/collect_results.py`); with several seeds, mean ± sample '
+            "standard deviation over the seeds' runs, logs of the first seed. Log: the text "
+            'log of that launch, '
             "in the run's work_dir (`work_dirs/` is not part of the repository, so the paths "
             'are text, not links); `missing`: not found in the logs')
     return text + (':\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n' if notes else '.\n')
@@ -220,14 +295,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--spec', help='spec file (.py/.yml/.json); default: DEFAULT_SPEC')
     parser.add_argument('--root', help="folder of the runs (overrides the spec's root)")
+    parser.add_argument('--seed-roots', nargs='+', metavar='ROOT',
+                        help='several roots of the same runs with different seeds (e.g. '
+                             'work_dirs/main_3seeds/seed_*): one table of mean ± std')
     parser.add_argument('--out', help='markdown file (default: <root>/results.md)')
     parser.add_argument('--update-method-folders', action='store_true',
                         help="write each method folder's README table and metafile entries "
                              '(downstream entries linked from the pretraining entry)')
     args = parser.parse_args(argv)
     spec = load_spec(args.spec)
-    root = args.root or spec.get('root', '.')
-    table = collect(spec, root)
+    if args.seed_roots:
+        table = aggregate_seeds([collect(spec, r) for r in args.seed_roots])
+        root = osp.dirname(osp.normpath(args.seed_roots[0]))
+    else:
+        root = args.root or spec.get('root', '.')
+        table = collect(spec, root)
     out = args.out or osp.join(root, 'results.md')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     text = to_markdown(table) + footnote(table['notes'])

@@ -21,7 +21,7 @@ import mls_mm  # noqa: F401
 from mls_mm.utils import load_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SCENES = dict(bam='configs/bam/bam_resnet18_1xb16-coslr-10e_scenes.py',
+SCENES = dict(bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py',
               simsiam='configs/simsiam/simsiam_resnet18_1xb32-coslr-10e_scenes.py')
 COCO = dict(bam='configs/bam/bam_resnet50_2xb62-coslr-400e_coco.py',
             simsiam='configs/simsiam/simsiam_resnet50_8xb32-coslr-200e_coco.py')

@@ -27,7 +27,7 @@ from mls_mm.utils import load_config
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = dict(
     mocov2='configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
-    mls='configs/mls/mls_resnet18_1xb32-coslr-20e_scenes.py')
+    mls='configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py')
 
 
 def build(name, args, device):

@@ -27,7 +27,8 @@
 #       configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-4e_scenes-64px.py \
 #       work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes 1
 # (MLS_MM_ALLOW_CPU_DIST=1 in the environment on a machine without GPU)
-_base_ = '../_base_/resnet50_finetune-4xb16-coslr-120e.py'
+_base_ = ['../_base_/resnet50_finetune-4xb16-coslr-120e.py',
+          '../../../_base_/scenes_backbone.py']
 
 num_classes = 4  # scene types
 img_size = 64  # the crop size of the scenes pretraining
@@ -41,8 +42,8 @@ label = 'scene_type'  # or 'largest_category' (see above)
 
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    backbone=dict(depth=18),
-    head=dict(num_classes=num_classes, in_channels=512))
+    backbone={{_base_.scenes_resnet}},
+    head=dict(num_classes=num_classes, in_channels={{_base_.scenes_feat_channels}}))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

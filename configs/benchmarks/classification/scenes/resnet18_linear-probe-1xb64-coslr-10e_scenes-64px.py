@@ -28,7 +28,8 @@
 #   .venv/bin/python tools/train.py \
 #       configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py \
 #       --cfg-options model.backbone.init_cfg=None
-_base_ = '../coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py'
+_base_ = ['../coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py',
+          '../../../_base_/scenes_backbone.py']
 
 num_classes = 12
 img_size = 64  # the crop size of the scenes pretraining (images are 128 px)
@@ -39,8 +40,8 @@ data_root = 'data/scenes/'
 
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    backbone=dict(depth=18),
-    head=dict(num_classes=num_classes, in_channels=512,
+    backbone={{_base_.scenes_resnet}},
+    head=dict(num_classes=num_classes, in_channels={{_base_.scenes_feat_channels}},
               loss=dict(loss_weight=1.0 / num_classes)))
 
 train_pipeline = [

@@ -3,6 +3,8 @@
 # CocoMetric for bbox and segm; and the scaled-down model parts the twins share. Only
 # `scenes_*` variables are defined here, so that a twin can inherit this file beside a COCO /
 # VOC / Cityscapes config and replace that config's data and sizes with them.
+_base_ = ['../../../_base_/scenes_backbone.py']
+
 scenes_data_root = 'data/scenes/'
 scenes_metainfo = dict(classes=(
     'striped_disc', 'checkered_disc', 'dotted_disc', 'striped_square', 'checkered_square',
@@ -58,7 +60,8 @@ scenes_val_evaluator = dict(
     ann_file=scenes_data_root + 'annotations/instances_val2017.json',
     metric=['bbox', 'segm'])
 
-# Scaled to 2 CPU cores (the departures the twins share): the scenes backbone, ResNet-18; FPN
+# Scaled to 2 CPU cores (the departures the twins share): the scenes backbone (the half-width
+# ResNet-18 of configs/_base_/scenes_backbone.py, as the pretraining twins); FPN
 # and heads 128 channels wide instead of 256; with at most 6 objects per image, 300 proposals
 # and 64 sampled ROIs per image instead of 2000 and 512 (the 4-conv box head on 512 ROIs alone
 # costs ~20 s per iteration on 2 cores).
@@ -69,8 +72,8 @@ scenes_proposals = dict(
                    rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300)))
 scenes_fpn_model = dict(
-    backbone=dict(depth=18),
-    neck=dict(in_channels=[64, 128, 256, 512], out_channels=scenes_width),
+    backbone={{_base_.scenes_resnet}},
+    neck=dict(in_channels={{_base_.scenes_stage_channels}}, out_channels=scenes_width),
     rpn_head=dict(in_channels=scenes_width, feat_channels=scenes_width),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=scenes_width),
@@ -80,17 +83,22 @@ scenes_fpn_model = dict(
         mask_head=dict(num_classes=scenes_num_classes, in_channels=scenes_width,
                        conv_out_channels=scenes_width)),
     **scenes_proposals)
-# C4: ResNet-18's res4 has 256 channels and its res5 (the ROI head) 512
+# C4: the scenes ResNet-18's res4 has 128 channels and its res5 (the ROI head, mmdet's
+# ResLayer at the backbone's width: mls_mm.det.ScaledResLayer) 256
 scenes_c4_model = dict(
-    backbone=dict(depth=18),
-    rpn_head=dict(in_channels=256, feat_channels=256),
+    backbone={{_base_.scenes_resnet}},
+    rpn_head=dict(in_channels={{_base_.scenes_c4_channels}},
+                  feat_channels={{_base_.scenes_c4_channels}}),
     roi_head=dict(
-        shared_head=dict(depth=18),
-        bbox_roi_extractor=dict(out_channels=256),
-        bbox_head=dict(num_classes=scenes_num_classes, in_channels=512)),
+        shared_head=dict(type='ScaledResLayer', depth=18,
+                         base_channels={{_base_.scenes_base_channels}}),
+        bbox_roi_extractor=dict(out_channels={{_base_.scenes_c4_channels}}),
+        bbox_head=dict(num_classes=scenes_num_classes,
+                       in_channels={{_base_.scenes_feat_channels}})),
     **scenes_proposals)
 scenes_c4_mask_model = dict(
     scenes_c4_model,
     roi_head=dict(scenes_c4_model['roi_head'],
-                  mask_head=dict(num_classes=scenes_num_classes, in_channels=512,
+                  mask_head=dict(num_classes=scenes_num_classes,
+                                 in_channels={{_base_.scenes_feat_channels}},
                                  conv_out_channels=scenes_width)))

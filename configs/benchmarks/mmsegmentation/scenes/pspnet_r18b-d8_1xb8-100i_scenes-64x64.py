@@ -24,7 +24,8 @@
 #   .venv/bin/python tools/train.py \
 #       configs/benchmarks/mmsegmentation/scenes/pspnet_r18b-d8_1xb8-100i_scenes-64x64.py \
 #       --cfg-options model.backbone.init_cfg=None
-_base_ = '../cityscapes/pspnet_r50b-d8_4xb2-40k_cityscapes-512x1024.py'
+_base_ = ['../cityscapes/pspnet_r50b-d8_4xb2-40k_cityscapes-512x1024.py',
+          '../../../_base_/scenes_backbone.py']
 
 max_iters = 100
 img_scale = (128, 128)  # the generator's image size
@@ -35,9 +36,11 @@ data_root = 'data/scenes/'
 
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(depth=18),
-    decode_head=dict(in_channels=512, channels=128, num_classes=num_classes),
-    auxiliary_head=dict(in_channels=256, channels=64, num_classes=num_classes))
+    backbone={{_base_.scenes_resnet}},
+    decode_head=dict(in_channels={{_base_.scenes_feat_channels}}, channels=128,
+                     num_classes=num_classes),
+    auxiliary_head=dict(in_channels={{_base_.scenes_c4_channels}}, channels=64,
+                        num_classes=num_classes))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

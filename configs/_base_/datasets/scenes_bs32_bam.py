@@ -1,11 +1,14 @@
 # The built-in scenes (tools/generate_scenes.py) with BAM's block-wise views at 64 px, for CPUs:
-# 16 images (128 views) per step, c = 0.3 as the COCO run.
+# 32 images (256 views) per step, c = 0.3 as the COCO run. BAM's two asymmetric pipelines,
+# adapted to 64 px as every scenes twin is (scenes_bs32_mocov2.py): no Gaussian blur, the rest
+# (crop 20-100 % inside the block, colour jitter, grayscale, solarize 0.5 / 0.2, flip) as on
+# COCO.
 _base_ = './coco_bs62_bam.py'
 
 data_root = 'data/scenes/'
 
 
-def _bam_pipeline(blur_prob, solarize_prob, size=64):
+def _bam_pipeline(solarize_prob, size=64):
     return [
         dict(type='RandomResizedCrop', scale=size, crop_ratio_range=(0.2, 1.),
              backend='pillow'),
@@ -15,23 +18,23 @@ def _bam_pipeline(blur_prob, solarize_prob, size=64):
              prob=0.8),
         dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
              channel_weights=(0.114, 0.587, 0.2989)),
-        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf',
-             prob=blur_prob),
         dict(type='Solarize', thr=128, prob=solarize_prob),
         dict(type='RandomFlip', prob=0.5),
     ]
 
 
 train_dataloader = dict(
-    batch_size=16,
+    batch_size=32,
     num_workers=2,
+    persistent_workers=True,
     pin_memory=False,
     dataset=dict(
         data_root=data_root,
+        filter_empty=False,  # the same 512 images as the other twins (COCO's BAM run: True)
         pipeline=[
             dict(type='LoadImageFromFileStrict'),
             dict(type='BlockWiseViews', overlap=0.3,
-                 pipelines=[_bam_pipeline(0.5, 0.5), _bam_pipeline(0.1, 0.2)]),
+                 pipelines=[_bam_pipeline(0.5), _bam_pipeline(0.2)]),
             dict(type='PackInputs',
                  algorithm_keys=['block_index', 'view_image_ids']),
         ]))
