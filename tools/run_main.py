@@ -2,6 +2,7 @@
 
     python tools/run_main.py [--root work_dirs/main] [--data data/scenes]
                              [--methods mocov2 simsiam mls bam] [--stages ...]
+                             [--num-train 2048] [--num-val 256]
                              [--seeds 0] [--transfer-epochs 1] [--transfer-images 512]
                              [--cfg-options KEY=VALUE ...] [--update-method-folders]
                              [--dry-run]
@@ -49,7 +50,7 @@ PRETRAIN = dict(
     simsiam='configs/simsiam/simsiam_resnet18_1xb32-coslr-10e_scenes.py',
     mls='configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py',
     bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py')
-PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
+PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
 STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
 LAST = '@last_checkpoint:'  # resolved when the step runs: the checkpoint the run dir names
@@ -62,6 +63,9 @@ def parse_args(argv=None):
     parser.add_argument('--data', default='data/scenes', help='the built-in scenes')
     parser.add_argument('--methods', nargs='+', default=list(PRETRAIN), choices=list(PRETRAIN))
     parser.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
+    parser.add_argument('--num-train', type=int, default=2048,
+                        help='train images of the built-in scenes (tools/generate_scenes.py)')
+    parser.add_argument('--num-val', type=int, default=256, help='val images of the scenes')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0],
                         help='training seeds; several: ROOT/seed_<n>/ each, mean ± std table')
     parser.add_argument('--transfer-epochs', type=int, default=1,
@@ -86,7 +90,9 @@ def _data_options(data):
 def plan(args):
     """The job as a list of (stage, name, work_dir or None, command, env)."""
     py, data = sys.executable, args.data.rstrip('/')
-    steps = [('data', 'scenes', None, [py, 'tools/generate_scenes.py', '--out', data], {})]
+    steps = [('data', 'scenes', None, [py, 'tools/generate_scenes.py', '--out', data,
+                                       '--num-train', str(args.num_train),
+                                       '--num-val', str(args.num_val)], {})]
     roots = [args.root] if len(args.seeds) == 1 else \
         [f'{args.root}/seed_{seed}' for seed in args.seeds]
     for seed, root in zip(args.seeds, roots):

@@ -1,6 +1,6 @@
 # Schedule and runtime of the *_scenes CPU twins: mmpretrain's runtime plus the plugin
 # (default_runtime.py) and the SGD + cosine schedule. The scenes benchmark's fairness rules
-# (configs/README.md, "The scenes benchmark") live here, so that the four pretraining twins
+# (README.md, "The scenes benchmark") live here, so that the four pretraining twins
 # cannot drift apart: the same 2,048 images, 10 epochs of 32 images per step (640 optimiser
 # steps), cosine decay by epoch, SGD momentum 0.9, weight decay 1e-4, one seed. Only the
 # learning rate differs, each method's own (MoCo v2 / MLS 0.06, SimSiam / BAM 0.05 at batch 32).

@@ -1,5 +1,5 @@
 # CPU twin of BAM on COCO: the built-in scenes, scaled as every scenes twin is
-# (configs/README.md, "The scenes benchmark"): the half-width ResNet-18 of
+# (README.md, "The scenes benchmark"): the half-width ResNet-18 of
 # ../_base_/scenes_backbone.py (BN: one process), BAM's 8 block views of 64 px without blur,
 # 10 epochs of 2,048 images, 32 per step (640 steps), the SimSiam twin's sizes (256-d projector, 64-d predictor
 # bottleneck) and lr 0.05, for a like-for-like comparison with its base.

@@ -1,5 +1,5 @@
 # CPU twin of MLS on COCO: the built-in scenes, scaled as every scenes twin is
-# (configs/README.md, "The scenes benchmark"): the half-width ResNet-18 of
+# (README.md, "The scenes benchmark"): the half-width ResNet-18 of
 # ../_base_/scenes_backbone.py (d_g = 256), 64 px views without blur, 10 epochs of 2,048
 # images, 32 per step (640 steps), lr 0.06 as the MoCo v2 twin. The image-level labels of the scenes feed a label
 # queue that only logs pseudo-label precision (pl_precision) and its chance level (pl_chance).

@@ -1,5 +1,5 @@
 # CPU twin of MoCo v2 on COCO: the same model, pipeline and loop on the built-in scenes
-# (tools/generate_scenes.py), scaled as every scenes twin is (configs/README.md, "The scenes
+# (tools/generate_scenes.py), scaled as every scenes twin is (README.md, "The scenes
 # benchmark"): the half-width ResNet-18 of ../_base_/scenes_backbone.py, 64 px views without
 # blur, 10 epochs of 2,048 images, 32 per step (640 steps). Departures of its own, for 640 steps on 2,048 images:
 # a 256-key queue (8 batches, an eighth of the data set; 65,536 keys would be 32 copies of it, all

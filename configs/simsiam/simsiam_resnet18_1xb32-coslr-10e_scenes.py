@@ -1,5 +1,5 @@
 # CPU twin of SimSiam on COCO: the built-in scenes, scaled as every scenes twin is
-# (configs/README.md, "The scenes benchmark"): the half-width ResNet-18 of
+# (README.md, "The scenes benchmark"): the half-width ResNet-18 of
 # ../_base_/scenes_backbone.py (BN: one process), 64 px views without blur, 10 epochs of
 # 2,048 images, 32 per step (640 steps). Its own sizes: a 256-d projector and a 64-d predictor bottleneck (the
 # paper's 2048 / 512 ratio), lr 0.05 with the predictor's lr fixed, as the paper.

@@ -1,5 +1,5 @@
 """The scenes benchmark's fairness rules, checked on the resolved configs of the four
-pretraining twins (configs/README.md, "The scenes benchmark"): the same images, epochs, batch,
+pretraining twins (README.md, "The scenes benchmark"): the same images, epochs, batch,
 optimiser steps, schedule, optimiser and backbone; views per image differ only by design
 (2 for MoCo v2, SimSiam and MLS, 8 for BAM); the same augmentation family, adapted to 64 px
 the same way (no blur, colour jitter and grayscale kept)."""
@@ -87,7 +87,7 @@ def test_the_downstream_twins_take_the_pretraining_backbone(cfgs):
                 for k in ('depth', 'stem_channels', 'base_channels')}
     downstream = [
         'configs/benchmarks/classification/scenes/'
-        'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py',
+        'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py',
         'configs/benchmarks/classification/scenes/resnet18_finetune-1xb32-coslr-4e_scenes-64px.py',
         'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py',
         'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18-c4_1xb4-3e_scenes.py',

@@ -31,7 +31,7 @@ THIS = 'tests/test_docs/test_documented_commands.py'
 TWINS = 'tests/test_docs/test_transfer_twin_launchers.py'
 SLURM = 'tests/test_docs/test_slurm_scripts.py'
 PROBE = ('configs/benchmarks/classification/scenes/'
-         'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
+         'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py')
 
 TRAIN_CLI = 'tests/test_tools/test_mocov2_resume.py::test_train_py_cli_and_resume'
 COCO_PRETRAIN = 'tests/test_tools/test_coco_configs.py::test_coco_config_runs_one_iteration'

@@ -15,7 +15,7 @@ from mls_mm.utils import load_config
 ROOT = 'configs/benchmarks/classification/'
 COCO = ROOT + 'coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py'
 VOC = ROOT + 'voc07/resnet50_linear-probe-8xb8-coslr-100e_voc12trainval-voc07test-224px.py'
-SCENES = ROOT + 'scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
+SCENES = ROOT + 'scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 KEYS = ('mAP', 'precision', 'recall', 'f1-score', 'precision_micro', 'recall_micro',
         'f1-score_micro')
 

@@ -20,7 +20,7 @@ from mmpretrain.structures import DataSample
 from helpers.dist_utils import run_in_processes
 
 SCENES = ('configs/benchmarks/classification/scenes/'
-          'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
+          'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py')
 COCO = 'configs/benchmarks/classification/coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py'
 VOC = ('configs/benchmarks/classification/voc07/'
        'resnet50_linear-probe-8xb8-coslr-100e_voc12trainval-voc07test-224px.py')

@@ -17,7 +17,7 @@ import mls_mm  # noqa: F401
 from mls_mm.transfer import KeyMismatchError
 
 SCENES = ('configs/benchmarks/classification/scenes/'
-          'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
+          'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py')
 
 
 @pytest.fixture(scope='module')

@@ -331,7 +331,7 @@ def test_update_method_folders_writes_downstream_entries(tmp_path, repo_root, mo
     work_dirs."""
     import re
     pre = 'mls_resnet18_1xb32-coslr-10e_scenes'  # the entry of the project's own metafile
-    probe = 'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px'
+    probe = 'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px'
     det = 'mask-rcnn_r18_fpn_1xb4-3e_scenes'
     shutil.copytree(osp.join(repo_root, 'configs', 'mls'), str(tmp_path / 'configs' / 'mls'))
     for sub, name in (('classification/scenes', probe), ('mmdetection/scenes', det)):

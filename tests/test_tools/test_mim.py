@@ -27,7 +27,7 @@ MIM_FILES = ('mls_mm/.mim/configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.
              'mls_mm/.mim/tools/test.py',
              'mls_mm/.mim/model-index.yml')
 PRETRAIN = 'mocov2_resnet18_1xb32-coslr-10e_scenes.py'
-PROBE = 'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py'
+PROBE = 'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 COPY_IGNORE = shutil.ignore_patterns('.git', '.venv', 'work_dirs', 'data', 'build', 'dist',
                                      '*.egg-info', '__pycache__', '*.pyc', '.pytest_cache',
                                      '.mim')

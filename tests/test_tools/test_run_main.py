@@ -19,6 +19,8 @@ def test_plan_covers_every_stage_and_method(capsys):
         assert f'$(cat wd/pretrain/{method}/last_checkpoint)' in out
     assert 'probe: random' in out and 'transfer: random' in out
     assert out.count('model.backbone.init_cfg=None') == 2   # random init is asked for by name
+    assert out.count('randomness.seed=0') == 14  # 4 pretrainings, 5 probes, 5 transfers
+    assert out.count('train_dataloader.dataset.indices=512') == 5  # low-data transfers
     for tool in ('generate_scenes.py', 'collect_results.py', 'plot_curves.py',
                  'mls_neighbours.py'):
         assert tool in out
@@ -48,3 +50,45 @@ def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):
                           [sys.executable, '-c', 'import sys; sys.exit("no such config")'], {},
                           str(tmp_path / 'boom.log'))
     assert 'no such config' in (tmp_path / 'boom.log').read_text()
+
+
+def test_several_seeds_get_their_own_roots_and_one_table(capsys):
+    run_main.main(['--dry-run', '--root', 'wd', '--seeds', '3', '7', '--cfg-options', 'a.b=1'])
+    out = capsys.readouterr().out
+    for seed in (3, 7):
+        assert f'--work-dir wd/seed_{seed}/pretrain/mls' in out
+        assert f'$(cat wd/seed_{seed}/pretrain/bam/last_checkpoint)' in out
+        assert out.count(f'randomness.seed={seed}') == 14
+    assert 'wd/pretrain' not in out
+    assert out.count('a.b=1') == 28  # every training run of both seeds
+    assert '--seed-roots wd/seed_3 wd/seed_7' in out and '--out wd/results.md' in out
+
+
+def test_the_seeds_command_on_a_tiny_case(tmp_path):
+    """``--seeds 0 1`` for real, on 64 images and one epoch of MoCo v2 and its probe: each
+    seed's runs in its own root, with its seed in the dumped config, and one table whose probe
+    cell is the mean ± sample std of the two seeds' own logged mAP."""
+    import json
+    import statistics
+    import subprocess
+    root, data = tmp_path / 'runs', tmp_path / 'scenes'
+    subprocess.run([sys.executable, 'tools/run_main.py', '--root', str(root), '--data', str(data),
+                    '--num-train', '64', '--num-val', '16', '--seeds', '0', '1',
+                    '--methods', 'mocov2', '--stages', 'data', 'pretrain', 'probe', 'tables',
+                    '--cfg-options', 'train_cfg.max_epochs=1', 'custom_hooks=[]'],
+                   cwd=run_main.ROOT, check=True, capture_output=True, text=True)
+    maps = []
+    for seed in (0, 1):
+        for run in ('pretrain/mocov2', 'probe/mocov2', 'probe/random'):
+            wd = root / f'seed_{seed}' / run
+            assert (wd / '.done').exists()
+            assert json.loads((wd / 'run_main.json').read_text())['wall_s'] > 0
+            (config, ) = wd.glob('*/vis_data/config.py')
+            assert f'seed={seed}' in config.read_text()
+        (scalars, ) = (root / f'seed_{seed}' / 'probe/mocov2').glob('*/vis_data/scalars.json')
+        records = [json.loads(line) for line in scalars.read_text().splitlines()]
+        maps.append([r['multi-label/mAP'] for r in records if 'multi-label/mAP' in r][-1])
+    table = (root / 'results.md').read_text()
+    expected = f'{statistics.mean(maps):.2f} ± {statistics.stdev(maps):.2f}'
+    assert expected in table, (expected, table)
+    assert '| MoCo v2 | ' + str(data) + ' | 1 | 32 (1x32) | 64 |' in table

@@ -16,7 +16,7 @@ from mls_mm.utils import load_config
 from tools import test as test_tool
 
 PROBE = ('configs/benchmarks/classification/scenes/'
-         'resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py')
+         'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py')
 NUM_CLASSES = 12
 
 

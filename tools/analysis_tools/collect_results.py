@@ -215,9 +215,10 @@ def _number(cell):
 def aggregate_seeds(tables: list) -> dict:
     """One table from the tables of runs that differ only in their seed (same spec).
 
-    A cell that is a number in every seed's table becomes ``mean ± std`` (sample standard
-    deviation, n - 1; the unit of the first table is kept); any other cell must agree across
-    seeds or reads ``varies``. Results (metafile) hold the means; logs and configs are the
+    A metric (and the wall time) that is a number in every seed's table becomes
+    ``mean ± std`` (sample standard deviation, n - 1; the unit of the first table is kept);
+    any other cell (data, epochs, batch, images seen) must agree across seeds or reads
+    ``varies``. Results (metafile) hold the means; logs and configs are the
     first seed's, with a note naming every seed's root.
     """
     import statistics
@@ -231,7 +232,8 @@ def aggregate_seeds(tables: list) -> dict:
         cells = {}
         for column, cell in row['cells'].items():
             values = [_number(r['cells'].get(column)) for r in seed_rows]
-            if all(v is not None for v in values) and len(values) > 1:
+            averaged = column not in FIXED or column == 'Wall'
+            if averaged and all(v is not None for v in values) and len(values) > 1:
                 mean, std = statistics.mean(values), statistics.stdev(values)
                 unit = ' '.join(cell.split()[1:])
                 digits = len(cell.split()[0].partition('.')[2])

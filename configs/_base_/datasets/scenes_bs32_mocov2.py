@@ -4,7 +4,7 @@
 # Gaussian blur. At 64 px the objects' textures have periods of 4-8 px, and a blur of sigma
 # up to 2 removes them (the MoCo CIFAR-10 demo and lightly's CIFAR-10 benchmark drop blur at
 # low resolution for the same reason). Every twin (MoCo v2, SimSiam, MLS; BAM in
-# scenes_bs32_bam.py) is adapted this same way; see configs/README.md, "The scenes benchmark".
+# scenes_bs32_bam.py) is adapted this same way; see README.md, "The scenes benchmark".
 _base_ = './coco_bs32_mocov2.py'
 
 data_root = 'data/scenes/'

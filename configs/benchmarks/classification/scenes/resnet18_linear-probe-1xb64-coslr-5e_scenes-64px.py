@@ -13,7 +13,7 @@
 #   map after layer4). 128 px costs twice the CPU time (about 4 CPU-minutes) and separates
 #   more (../README.md): --cfg-options train_dataloader.dataset.pipeline.1.scale=128
 #   "val_dataloader.dataset.pipeline.1.scale=(128,128)";
-# - 1 process x 64 (the COCO global batch), 10 epochs of 512 images (80 iterations), a
+# - 1 process x 64 (the COCO global batch), 5 epochs of 2,048 images (160 iterations), a
 #   checkpoint only at the end;
 # - lr 0.375 = 2.5 x 12 / 80: the loss is a mean over classes, so each class's weights move
 #   with lr / num_classes; this keeps COCO's step per class (2.5 / 80). COCO's lr 2.5 itself
@@ -22,11 +22,11 @@
 #
 # From a scenes pretraining run (weights checked key by key):
 #   .venv/bin/python tools/train.py \
-#       configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py \
+#       configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mocov2_resnet18_1xb32-coslr-10e_scenes/epoch_10.pth
 # From random weights, said explicitly (the empty checkpoint path otherwise stops the run):
 #   .venv/bin/python tools/train.py \
-#       configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-10e_scenes-64px.py \
+#       configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py \
 #       --cfg-options model.backbone.init_cfg=None
 _base_ = ['../coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py',
           '../../../_base_/scenes_backbone.py']
@@ -34,13 +34,14 @@ _base_ = ['../coco/resnet50_linear-probe-8xb8-coslr-100e_coco-448px.py',
 num_classes = 12
 img_size = 64  # the crop size of the scenes pretraining (images are 128 px)
 batch_size = 64  # one process
-max_epochs = 10
+max_epochs = 5
 lr = 2.5 * num_classes / 80  # 0.375
 data_root = 'data/scenes/'
 
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     backbone={{_base_.scenes_resnet}},
+    neck=dict(type='AvgMaxPoolingBN', in_channels={{_base_.scenes_feat_channels}}),
     head=dict(num_classes=num_classes, in_channels={{_base_.scenes_feat_channels}},
               loss=dict(loss_weight=1.0 / num_classes)))
 
