@@ -23,7 +23,8 @@ from typing import Mapping, Optional, Tuple
 import torch
 
 from .key_check import NUM_BATCHES_TRACKED, KeyMismatchError, check_state_dict
-from .resnet_keys import (detectron2_to_torchvision, infer_resnet_depth, mm_to_detectron2,
+from .resnet_keys import (detectron2_to_torchvision, infer_resnet_depth, infer_resnet_widths,
+                          mm_to_detectron2,
                           mm_to_torchvision, rename_keys)
 from .targets import (MM_TARGETS, TARGETS, build_mm_backbone, build_mm_module,
                       checked_init_modules, torchvision_resnet)
@@ -67,11 +68,18 @@ def convert_backbone(weights: Mapping,
 
     if target in MM_TARGETS and config is not None:
         return OrderedDict(weights), check_against_config(weights, target, config, source)
+    widths = infer_resnet_widths(weights)
     if target in MM_TARGETS:
-        model, what = build_mm_backbone(target, config, depth)
+        model, what = build_mm_backbone(target, config, depth, widths)
         check_state_dict(weights, model.state_dict(), what=what, source_name=source)
         return OrderedDict(weights), what
 
+    if widths and widths != dict(stem_channels=64, base_channels=64):
+        raise ValueError(
+            f'{source}: a ResNet of stem / base width {widths["stem_channels"]} / '
+            f'{widths["base_channels"]} has no {target} counterpart (torchvision\'s and '
+            f'detectron2\'s ResNet-{depth} are 64 wide); convert it to an OpenMMLab target '
+            '(mmdet, mmseg, mmpretrain) instead')
     tv_what = f'torchvision resnet{depth} (without fc)'
     tv_target = torchvision_resnet(depth).state_dict()
     tv_weights = rename_keys(weights, mm_to_torchvision, source)

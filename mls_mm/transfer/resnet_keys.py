@@ -145,6 +145,16 @@ RESNET_DEPTHS = {
 }
 
 
+def infer_resnet_widths(weights) -> dict:
+    """``stem_channels`` and ``base_channels`` of OpenMMLab ResNet weights, from the shapes of
+    ``conv1.weight`` (out, 3, 7, 7) and ``layer1.0.conv1.weight`` (base, in, k, k); an empty
+    dict when either is absent (the target's defaults then apply)."""
+    stem, first = weights.get('conv1.weight'), weights.get('layer1.0.conv1.weight')
+    if stem is None or first is None:
+        return {}
+    return dict(stem_channels=int(stem.shape[0]), base_channels=int(first.shape[0]))
+
+
 def infer_resnet_depth(keys, source: str = 'the state dict') -> int:
     """The ResNet depth of OpenMMLab or torchvision keys, from blocks per stage.
 

@@ -94,7 +94,8 @@ def build_mm_module(target: str, module_cfg: dict) -> nn.Module:
 
 def build_mm_backbone(target: str,
                       config: Optional[str] = None,
-                      depth: int = 50) -> Tuple[nn.Module, str]:
+                      depth: int = 50,
+                      widths: Optional[dict] = None) -> Tuple[nn.Module, str]:
     """Build the backbone a converted OpenMMLab file must load into.
 
     Args:
@@ -102,6 +103,9 @@ def build_mm_backbone(target: str,
         config (str, optional): a downstream config; its ``model.backbone`` is built.
             Without it, ``ResNet(depth=depth)`` of the target library.
         depth (int): ResNet depth when there is no config. Defaults to 50.
+        widths (dict, optional): ``stem_channels`` / ``base_channels`` when there is no
+            config (e.g. the half-width ResNet-18 of the scenes twins). Defaults to the
+            library's (64).
 
     Returns:
         tuple[nn.Module, str]: the backbone (weights at construction values) and a
@@ -109,7 +113,10 @@ def build_mm_backbone(target: str,
     """
     registry = mm_registry(target)
     if config is None:
-        cfg, what = dict(type='ResNet', depth=depth), f'{target} ResNet-{depth} (plain)'
+        cfg = dict(type='ResNet', depth=depth, **(widths or {}))
+        width = '' if not widths or widths.get('base_channels', 64) == 64 else \
+            f', width {widths["base_channels"]}'
+        what = f'{target} ResNet-{depth} (plain{width})'
     else:
         cfg = backbone_cfg_from_config(config, target)
         what = f'{target} {cfg.get("type")} of model.backbone in {config}'

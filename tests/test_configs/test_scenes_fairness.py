@@ -3,10 +3,13 @@ pretraining twins (README.md, "The scenes benchmark"): the same images, epochs, 
 optimiser steps, schedule, optimiser and backbone; views per image differ only by design
 (2 for MoCo v2, SimSiam and MLS, 8 for BAM); the same augmentation family, adapted to 64 px
 the same way (no blur, colour jitter and grayscale kept)."""
+import inspect
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
+
+from mls_mm.datasets import generate_scenes
 
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -16,7 +19,7 @@ TWINS = dict(
     mls='configs/mls/mls_resnet18_1xb32-coslr-10e_scenes.py',
     bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py')
 VIEWS = dict(mocov2=2, simsiam=2, mls=2, bam=8)
-NUM_TRAIN = 512  # tools/generate_scenes.py's default
+NUM_TRAIN = inspect.signature(generate_scenes).parameters['num_train'].default  # 2,048
 
 
 @pytest.fixture(scope='module')

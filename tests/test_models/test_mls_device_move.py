@@ -29,7 +29,7 @@ def build(repo_root):
     cfg = load_config(osp.join(repo_root, CONFIG))
     model = MODELS.build(cfg.model)
     assert (model.queue.length, model.num_classes) == (D, C)
-    assert model.queue.fields == dict(g=512, z=256, labels=C)
+    assert model.queue.fields == dict(g=256, z=256, labels=C)  # d_g of the half-width R18
     return model
 
 
@@ -37,7 +37,7 @@ def move(model, how):
     return model._apply(lambda t: t.clone()) if how == 'cpu-clone' else model.cuda()
 
 
-def id_keys(step, device, dims=(512, 256)):
+def id_keys(step, device, dims=(256, 256)):
     """Batch ``step`` of keys whose every field encodes its key id ``step * B + j``."""
     ids = torch.arange(step * B, (step + 1) * B, dtype=torch.float, device=device)
     g = torch.zeros(B, dims[0], device=device)

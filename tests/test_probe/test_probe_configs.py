@@ -30,7 +30,9 @@ def test_common_protocol(repo_root, path):
     backbone = cfg.model.backbone
     assert backbone.frozen_stages == 4 and backbone.norm_eval and backbone.out_indices == (3, )
     assert backbone.init_cfg == dict(type='CheckedPretrained', checkpoint='', prefix='backbone.')
-    assert cfg.model.neck == dict(type='AvgMaxPooling')
+    # the scenes twin standardises the pooled features (MAE's parameter-free BN; see its config)
+    assert cfg.model.neck == (dict(type='AvgMaxPooling') if path != SCENES else
+                              dict(type='AvgMaxPoolingBN', in_channels=256))
     head = cfg.model.head
     assert head.type == 'MultiLabelLinearClsHead'
     assert head.init_cfg == dict(type='Normal', layer='Linear', std=0.01, bias=0.)
@@ -74,7 +76,8 @@ def test_coco_and_voc_values(repo_root):
 
 def test_scenes_probe_trains_and_reports_the_metrics(repo_root, scenes_root, tmp_path):
     ckpt = str(tmp_path / 'epoch_10.pth')
-    state = {f'backbone.{k}': v for k, v in ResNet(depth=18).state_dict().items()}
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)  # the scenes twins' width
+    state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
     torch.save(dict(state_dict=state, meta=dict()), ckpt)
     cfg = load_config(osp.join(repo_root, SCENES), str(tmp_path / 'work'), {
         'model.backbone.init_cfg.checkpoint': ckpt,

@@ -22,10 +22,11 @@ SCENES = ('configs/benchmarks/classification/scenes/'
 
 @pytest.fixture(scope='module')
 def pretrain_ckpt(tmp_path_factory):
-    """A pretraining-style checkpoint (``backbone.*`` keys and others) of a ResNet-18: Kaiming
+    """A pretraining-style checkpoint (``backbone.*`` keys and others) of the scenes'
+    half-width ResNet-18: Kaiming
     convolutions, BN affine parameters and statistics that are neither 0 nor 1."""
     torch.manual_seed(0)
-    backbone = ResNet(depth=18, zero_init_residual=False)
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32, zero_init_residual=False)
     backbone.init_weights()
     with torch.no_grad():
         for key, t in backbone.state_dict().items():
@@ -95,7 +96,7 @@ def test_head_starts_normal_0_001_with_zero_bias(repo_root):
     model = _build(cfg.model)
     model.init_weights()
     w = model.head.fc.weight.detach().double()
-    assert w.shape == (12, 512)
+    assert w.shape == (12, 256)
     assert abs(w.mean().item()) < 5e-4 and w.std().item() == pytest.approx(0.01, rel=0.05)
     assert torch.count_nonzero(model.head.fc.bias) == 0
 
@@ -105,7 +106,7 @@ def test_loss_is_bce_with_logits_mean_and_scores_are_sigmoid(repo_root):
     cfg.model.backbone.init_cfg = None
     model = _build(cfg.model)
     torch.manual_seed(1)
-    feats = (torch.randn(5, 512), )
+    feats = (torch.randn(5, 256), )
     targets = (torch.rand(5, 12) < 0.3).long()
     samples = [DataSample().set_gt_score(t) for t in targets]
     logits = model.head(feats)

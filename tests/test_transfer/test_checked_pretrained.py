@@ -12,7 +12,10 @@ from mmengine.registry import WEIGHT_INITIALIZERS, DefaultScope, build_from_cfg
 import mls_mm  # noqa: F401 - registers CheckedPretrained
 from mls_mm.transfer import CheckedPretrainedInit, KeyMismatchError
 
+from helpers.widths import standard_width  # noqa: E402
+
 MOCO_CFG = 'configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py'
+
 
 
 def _registry(scope):
@@ -30,7 +33,8 @@ def ckpts(repo_root, tmp_path_factory):
     backbone as an extracted file (no prefix), and the expected backbone state dict."""
     torch.manual_seed(1)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = _registry('mmpretrain').build(Config.fromfile(osp.join(repo_root, MOCO_CFG)).model)
+        model = _registry('mmpretrain').build(standard_width(
+            Config.fromfile(osp.join(repo_root, MOCO_CFG)).model))
     with torch.no_grad():
         for t in model.backbone.state_dict().values():
             if t.is_floating_point():

@@ -15,6 +15,7 @@ from mmengine.registry import DefaultScope
 import mls_mm  # noqa: F401
 from mls_mm.transfer import (NUM_BATCHES_TRACKED, detectron2_to_torchvision,
                              torchvision_to_detectron2)
+from helpers.widths import standard_width
 from tools.model_converters.extract_backbone import main
 
 MM_TARGETS = ('mmdet', 'mmseg', 'mmpretrain')
@@ -27,7 +28,7 @@ def moco(repo_root, tmp_path_factory):
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(Config.fromfile(osp.join(repo_root, MOCO_CFG)).model)
+        model = MODELS.build(standard_width(Config.fromfile(osp.join(repo_root, MOCO_CFG)).model))
     with torch.no_grad():  # BN at (mean 0, var 1, gamma 1, beta 0) would hide a BN mix-up
         for name, t in model.backbone.state_dict().items():
             if t.is_floating_point() and ('bn' in name or 'downsample.1' in name):
@@ -199,3 +200,30 @@ def test_cli_missing_files_are_named(moco, tmp_path, capsys):
     assert 'no_ckpt.pth' in capsys.readouterr().err
     assert main([moco['ckpt'], str(tmp_path / 'x.pth'), '--config', 'no/cfg.py']) == 1
     assert 'no/cfg.py' in capsys.readouterr().err
+
+
+def test_half_width_scenes_checkpoint_converts_to_mm_targets_only(repo_root, tmp_path):
+    """The scenes twins' half-width ResNet-18: the plain mm target takes its widths from the
+    keys (features equal after loading); torchvision and detectron2, which have no such
+    ResNet, stop with a message that says so."""
+    from mmpretrain.registry import MODELS
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(Config.fromfile(osp.join(repo_root, MOCO_CFG)).model).eval()
+    path = str(tmp_path / 'half.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'epoch': 1}}, path)
+    out = str(tmp_path / 'half_mmdet.pth')
+    assert main([path, out, '--target', 'mmdet']) == 0
+    target = _mm_resnet('mmdet', stem_channels=32, base_channels=32,
+                        init_cfg=dict(type='Pretrained', checkpoint=out))
+    target.init_weights()
+    target.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(target(x)[-1], model.backbone(x)[-1])
+    from mls_mm.transfer.convert import convert_backbone
+    weights = {k[len('backbone.'):]: v for k, v in model.state_dict().items()
+               if k.startswith('backbone.')}
+    for other in ('torchvision', 'detectron2'):
+        with pytest.raises(ValueError, match=r'width 32 / 32 has no \w+ counterpart'):
+            convert_backbone(weights, other)
