@@ -77,6 +77,14 @@ COVERAGE = [
         'tests/test_tools/test_run_main.py::test_plan_covers_every_stage_and_method',
         'tests/test_tools/test_run_main.py::test_done_runs_are_skipped_and_checkpoints_resolved',
         'tests/test_tools/test_run_main.py::test_a_failing_step_names_its_command_and_log']),
+    (r'^(\.venv/bin/python )?tools/run_main\.py --seeds 0 1 2 --root \S+( --update-method-folders)?$', [
+        'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
+        'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
+    (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
+        'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case']),
+    (r'^(\.venv/bin/python )?tools/benchmarks/scenes_linear_separability\.py', [
+        'tests/test_benchmarks/test_scenes_scripts.py::'
+        'test_linear_separability_of_random_and_of_a_checkpoint']),
     (r'^(\.venv/bin/python )?tools/generate_scenes\.py( --out data/scenes)?$', [
         f'{THIS}::test_generate_scenes_cli',
         'tests/test_seg/test_scene_semantic.py::'
