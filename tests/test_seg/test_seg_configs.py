@@ -82,7 +82,7 @@ def _fake_pretraining_checkpoint(path):
     """A pretraining-style checkpoint: an mmseg ResNet-18 under ``backbone.``."""
     from mmseg.models.backbones import ResNet
     torch.manual_seed(0)
-    state = {f'backbone.{k}': v for k, v in ResNet(depth=18).state_dict().items()}
+    state = {f'backbone.{k}': v for k, v in ResNet(depth=18, stem_channels=32, base_channels=32).state_dict().items()}
     torch.save(dict(state_dict=state, meta=dict()), path)
     return state
 

@@ -276,10 +276,12 @@ def test_old_torch_without_safe_globals_imports_and_builds(repo_root, tmp_path):
     out = subprocess.run([sys.executable, '-c', OLD_TORCH, str(tmp_path / 'w.pth')],
                          cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    # MoCo v2 ResNet-18: two encoders (online + momentum) of ResNet-18 + the 512-512-128 MLP
+    # MoCo v2 twin: two encoders (online + momentum) of the half-width ResNet-18 + the
+    # 256-256-128 MLP
     from mmpretrain.models import ResNet
-    encoder = sum(p.numel() for p in ResNet(depth=18).parameters()) \
-        + (512 * 512 + 512) + (512 * 128 + 128)
+    encoder = sum(p.numel() for p in ResNet(depth=18, stem_channels=32,
+                                            base_channels=32).parameters()) \
+        + (256 * 256 + 256) + (256 * 128 + 128)
     assert f'built MoCo {2 * encoder}' in out.stdout
     assert out.stdout.count('loaded [1.0, 1.0]') == 2
     # mmengine's behaviour is kept (torch's default weights_only), warned about once

@@ -17,7 +17,7 @@ def _pretraining_work_dir(path, drop_key=None):
     """A work_dir as tools/train.py leaves it: epoch_1.pth and last_checkpoint."""
     os.makedirs(path)
     torch.manual_seed(0)
-    state = {'backbone.' + k: v for k, v in ResNet(depth=18).state_dict().items()}
+    state = {'backbone.' + k: v for k, v in ResNet(depth=18, stem_channels=32, base_channels=32).state_dict().items()}
     state['neck.mlp.0.weight'] = torch.zeros(4, 512)
     state.pop(drop_key, None)
     ckpt = osp.join(path, 'epoch_1.pth')

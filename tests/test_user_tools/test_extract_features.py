@@ -40,7 +40,7 @@ def checkpoint(repo_root, tmp_path_factory):
 def _by_hand(checkpoint, paths, image_size=None):
     """ResNet-18 loaded from the checkpoint's backbone.* keys, on images read with PIL."""
     state = torch.load(checkpoint, map_location='cpu', weights_only=True)['state_dict']
-    backbone = ResNet(depth=18)
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)  # the scenes twins' width
     backbone.load_state_dict({k[9:]: v for k, v in state.items() if k.startswith('backbone.')})
     backbone.eval()
     rows = []
@@ -67,13 +67,13 @@ def test_npy_features_equal_the_backbone_by_hand(repo_root, scenes_root, checkpo
     with open(str(tmp_path / 'feats.paths.txt')) as f:
         paths = f.read().splitlines()
     assert paths == _images(scenes_root) and len(paths) == 16
-    assert feats.shape == (16, 512) and feats.dtype == np.float32
+    assert feats.shape == (16, 256) and feats.dtype == np.float32
     expected = _by_hand(checkpoint, paths)
     assert torch.allclose(torch.from_numpy(feats), expected, atol=1e-5, rtol=0)
     # and not the features of a freshly initialised backbone
     fresh = str(tmp_path / 'fresh.pth')
     torch.save({'state_dict': {f'backbone.{k}': v
-                               for k, v in ResNet(depth=18).state_dict().items()}}, fresh)
+                               for k, v in ResNet(depth=18, stem_channels=32, base_channels=32).state_dict().items()}}, fresh)
     assert not torch.allclose(_by_hand(fresh, paths[:2]), expected[:2], atol=1e-3)
 
 

@@ -35,6 +35,8 @@ def build(name, args, device):
     model_cfg = cfg.model
     width = 512 if args.depth in (18, 34) else 2048
     model_cfg.backbone.depth = args.depth
+    # the papers' (standard) width, not the scenes twins' half width: the ratio is the point
+    model_cfg.backbone.update(stem_channels=64, base_channels=64)
     model_cfg.neck.in_channels = width
     if name == 'mocov2':
         model_cfg.queue_len = args.dict_size
