@@ -84,13 +84,13 @@ scenes_fpn_model = dict(
                        conv_out_channels=scenes_width)),
     **scenes_proposals)
 # C4: the scenes ResNet-18's res4 has 128 channels and its res5 (the ROI head, mmdet's
-# ResLayer at the backbone's width: mls_mm.det.ScaledResLayer) 256
+# ResLayer at the backbone's width: mls_mm.det.ScaledResLayerExtraNorm) 256
 scenes_c4_model = dict(
     backbone={{_base_.scenes_resnet}},
     rpn_head=dict(in_channels={{_base_.scenes_c4_channels}},
                   feat_channels={{_base_.scenes_c4_channels}}),
     roi_head=dict(
-        shared_head=dict(type='ScaledResLayer', depth=18,
+        shared_head=dict(type='ScaledResLayerExtraNorm', depth=18,
                          base_channels={{_base_.scenes_base_channels}}),
         bbox_roi_extractor=dict(out_channels={{_base_.scenes_c4_channels}}),
         bbox_head=dict(num_classes=scenes_num_classes,
