@@ -443,3 +443,19 @@ def _write_spec(spec, tmp_path):
     with open(path, 'w') as f:
         yaml.safe_dump(spec, f)
     return path
+
+
+def test_scenes_benchmark_spec_reads_the_fixture_runs(runs, repo_root):
+    """The README table's spec: pretrain kNN mAP where the monitor logged, '-' for the row
+    without pretraining, the probe and detection columns."""
+    root, _ = runs
+    write_run(osp.join(root, 'pretrain/bam'), {'20260101_000000': train_lines(2) + [
+        {'knn/mAP': 31.5, 'step': 4}]}, 'bam_x', PRE_CFG.format(e=2, b=32))
+    spec = cr.load_spec(osp.join(repo_root, 'tools/analysis_tools/specs/scenes_benchmark.py'))
+    table = cr.collect(spec, root)
+    rows = {r['name']: r['cells'] for r in table['rows']}
+    assert rows['bam']['pretrain kNN mAP'] == '31.50'
+    assert rows['random']['pretrain kNN mAP'] == '-' and rows['random']['Images seen'] == '-'
+    assert rows['mls']['probe mAP'] == '51.25' and rows['mls']['transfer box AP'] == '12.3'
+    assert 'probe CF1' not in table['columns']
+    cr.to_markdown(table)  # every row has every column

@@ -187,6 +187,7 @@ def collect(spec: dict, root=None) -> dict:
             _metric_cells(row, 'pretrain', pre.get('metrics', []), wd, notes, facts)
         else:
             row['cells'].update({c: '-' for c in FIXED})
+            row['cells'].update({f"pretrain {m['name']}": '-' for m in pre.get('metrics', [])})
         for group in spec.get('downstream', []):
             wd = osp.join(root, group['run'].format(method=row['name']))
             facts = run_facts(wd)
