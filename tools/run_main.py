@@ -93,12 +93,15 @@ def plan(args):
     steps = [('data', 'scenes', None, [py, 'tools/generate_scenes.py', '--out', data,
                                        '--num-train', str(args.num_train),
                                        '--num-val', str(args.num_val)], {})]
-    roots = [args.root] if len(args.seeds) == 1 else \
+    if len(set(args.seeds)) != len(args.seeds):
+        raise ValueError(f'--seeds lists a seed twice: {args.seeds}')
+    # seed 0 alone (make demo) in ROOT itself; any other seed, or several, in ROOT/seed_<n>
+    roots = [args.root] if args.seeds == [0] else \
         [f'{args.root}/seed_{seed}' for seed in args.seeds]
     for seed, root in zip(args.seeds, roots):
         steps += _seed_steps(args, py, data, root, seed)
     tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md']
-    tables += ['--root', args.root] if len(roots) == 1 else ['--seed-roots', *roots]
+    tables += ['--root', roots[0]] if len(roots) == 1 else ['--seed-roots', *roots]
     if args.update_method_folders:
         tables.append('--update-method-folders')
     steps.append(('tables', 'comparison', None, tables, {}))
@@ -162,6 +165,23 @@ def resolve(argument: str, dry_run: bool = False) -> str:
         return head + f.read().strip()
 
 
+def check_same_command(work_dir, command):
+    """A finished run is reused only for the command that made it (seed, data, options,
+    config); anything else stops, naming the run, so that no table mixes two settings."""
+    record = osp.join(ROOT, work_dir, 'run_main.json')
+    if not osp.isfile(record):
+        raise RuntimeError(f'{work_dir} is marked done but has no run_main.json (made by an '
+                           'older mls_mm): move it away, or use another --root')
+    with open(record) as f:
+        before = json.load(f)['command']
+    now = [resolve(argument) for argument in command]
+    if before[1:] != now[1:]:  # [0] is the interpreter, which may move
+        changed = [a for a in now[1:] if a not in before] + \
+            [f'(was) {a}' for a in before[1:] if a not in now]
+        raise RuntimeError(f'{work_dir} was made by another command ({" ".join(changed)}): '
+                           'move it away, or use another --root')
+
+
 def run_step(stage, name, work_dir, command, env, log_file):
     """Run one command, echoing its progress lines; raise with the log's tail on failure."""
     command = [resolve(argument) for argument in command]
@@ -198,6 +218,7 @@ def main(argv=None):
             print(f'{header}\n    {prefix + " " if prefix else ""}{shown}')
             continue
         if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, '.done')):
+            check_same_command(work_dir, command)
             print(f'{header}: done before, skipped', flush=True)
             continue
         print(f'{header} ...', flush=True)

@@ -3,7 +3,9 @@
 # (README.md, "The scenes benchmark") live here, so that the four pretraining twins
 # cannot drift apart: the same 2,048 images, 10 epochs of 32 images per step (640 optimiser
 # steps), cosine decay by epoch, SGD momentum 0.9, weight decay 1e-4, one seed. Only the
-# learning rate differs, each method's own (MoCo v2 / MLS 0.06, SimSiam / BAM 0.05 at batch 32).
+# learning rate differs: the scenes twins' values of mls_mm 0.2, not re-tuned (MoCo v2 / MLS
+# 0.06, SimSiam / BAM 0.05 at batch 32; the papers' linear scaling would give 0.004 / 0.006 /
+# 0.025, too small for 640 steps).
 _base_ = ['./default_runtime.py', './schedules/sgd_coslr_200e.py', './scenes_backbone.py']
 
 lr = 0.06

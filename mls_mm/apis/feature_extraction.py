@@ -4,8 +4,8 @@ dataset config (``tools/analysis_tools/extract_features.py`` is the command line
     >>> from mls_mm.apis import extract_features
     >>> feats, paths = extract_features('configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
     ...                                 'work_dirs/.../epoch_10.pth', 'data/scenes/val2017')
-    >>> feats.shape                                  # (N, C): 512 channels for a ResNet-18
-    torch.Size([128, 512])
+    >>> feats.shape                                  # (N, C): 256 for the scenes half-width ResNet-18
+    torch.Size([256, 256])
 
 Each image is decoded as in training (``LoadImageFromFileStrict``: pillow, BGR), optionally
 resized to ``image_size`` x ``image_size`` (mmcv's pillow bilinear ``Resize``), normalised by

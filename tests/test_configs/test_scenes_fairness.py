@@ -60,8 +60,10 @@ def test_same_images_epochs_batch_steps_and_schedule(cfgs):
                        cfg.optim_wrapper.optimizer.momentum,
                        cfg.optim_wrapper.optimizer.weight_decay),
             seed=cfg.randomness.seed,
-            backbone={k: cfg.model.backbone[k]
-                      for k in ('type', 'depth', 'stem_channels', 'base_channels')})
+            # the whole backbone but what each method chooses itself (README: zero-init of
+            # the residual BN, SimSiam / BAM on; the norm layer's type)
+            backbone={k: v for k, v in cfg.model.backbone.items()
+                      if k not in ('zero_init_residual', 'norm_cfg')})
     reference = facts['mocov2']
     for name, fact in facts.items():
         assert fact == reference, (name, fact, reference)
@@ -73,6 +75,10 @@ def test_views_differ_only_by_design_and_augmentations_alike(cfgs):
     for name, cfg in cfgs.items():
         views, transforms = _views(cfg.train_dataloader.dataset.pipeline)
         assert views == VIEWS[name], name
+        if name == 'bam':  # each of BAM's two pipelines on its own carries the family
+            for pipeline in cfg.train_dataloader.dataset.pipeline[1]['pipelines']:
+                assert {'RandomResizedCrop', 'RandomApply', 'RandomGrayscale',
+                        'RandomFlip'} <= {t['type'] for t in pipeline}
         types = {t['type'] for t in transforms}
         assert 'GaussianBlur' not in types, name  # blur erases the textures at 64 px
         assert {'RandomResizedCrop', 'RandomApply', 'RandomGrayscale', 'RandomFlip'} <= types
@@ -95,6 +101,9 @@ def test_the_downstream_twins_take_the_pretraining_backbone(cfgs):
         'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py',
         'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18-c4_1xb4-3e_scenes.py',
         'configs/benchmarks/mmsegmentation/scenes/pspnet_r18b-d8_1xb8-100i_scenes-64x64.py',
+        'configs/benchmarks/mmsegmentation/scenes/psanet_r18b-d8_1xb8-100i_scenes-64x64.py',
+        'configs/benchmarks/mmdetection/scenes/faster-rcnn_r18-c4_1xb4-600i_scenes.py',
+        'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-600i_scenes.py',
     ]
     for path in downstream:
         cfg = Config.fromfile(osp.join(ROOT, path))

@@ -432,6 +432,15 @@ def test_seed_tables_give_mean_and_sample_std(runs, tmp_path):
     cr.main(['--spec', _write_spec(spec, tmp_path), '--seed-roots', *roots, '--out', out])
     with open(out) as f:
         assert '51.58 ± 3.76' in f.read()
+    # a seed whose transfer run is missing: k of n, and no metafile mean for that metric
+    shutil.rmtree(osp.join(roots[2], 'transfer/mls'))
+    partial = cr.aggregate_seeds([cr.collect(spec, r) for r in roots])
+    mls = next(r for r in partial['rows'] if r['name'] == 'mls')
+    assert mls['cells']['transfer box AP'] == '2 of 3 seeds'
+    assert mls['cells']['probe mAP'] == '51.58 ± 3.76'
+    assert all('box AP' not in e['Metrics'] for e in mls['results']
+               if e['Task'] == 'Object Detection')
+    assert 'over 3 seeds' in cr.footnote(partial['notes'], partial['seeds'])
     # tables of different methods cannot be merged
     other = cr.collect(dict(spec, methods=spec['methods'][::-1]), roots[0])
     with pytest.raises(ValueError, match='different methods'):

@@ -1,4 +1,5 @@
 """The main job's plan: every stage a command of its own, done runs skipped, checkpoints resolved."""
+import json
 import os
 import os.path as osp
 import sys
@@ -39,8 +40,20 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
     with pytest.raises(FileNotFoundError, match='simsiam/last_checkpoint'):
         run_main.resolve(f'x={run_main.LAST}wd/pretrain/simsiam')
     (run_dir / '.done').write_text('')
+    with pytest.raises(RuntimeError, match='marked done but has no run_main.json'):
+        run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
+    (step, ) = run_main.plan(run_main.parse_args(['--root', 'wd', '--methods', 'mocov2',
+                                                  '--stages', 'pretrain']))
+    (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=step[3])))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
+    # the same work_dir asked for with another seed or option is refused, not reused
+    with pytest.raises(RuntimeError, match=r'another command \(randomness\.seed=0 .*\(was\) '
+                                           r'randomness\.seed=0|another command'):
+        run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain',
+                       '--cfg-options', 'train_cfg.max_epochs=1'])
+    with pytest.raises(ValueError, match='seed twice'):
+        run_main.main(['--root', 'wd', '--seeds', '1', '1', '--dry-run'])
 
 
 def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):
@@ -50,6 +63,13 @@ def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):
                           [sys.executable, '-c', 'import sys; sys.exit("no such config")'], {},
                           str(tmp_path / 'boom.log'))
     assert 'no such config' in (tmp_path / 'boom.log').read_text()
+
+
+def test_a_single_other_seed_gets_its_own_root(capsys):
+    run_main.main(['--dry-run', '--root', 'wd', '--seeds', '3'])
+    out = capsys.readouterr().out
+    assert '--work-dir wd/seed_3/pretrain/mocov2' in out and 'wd/pretrain' not in out
+    assert '--root wd/seed_3' in out
 
 
 def test_several_seeds_get_their_own_roots_and_one_table(capsys):

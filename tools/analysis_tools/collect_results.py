@@ -213,14 +213,30 @@ def _number(cell):
         return None
 
 
+def _mean_metrics(entries_per_seed, entry):
+    """Mean of each metric of ``entry`` over the seeds whose entry of the same Task and
+    Dataset has it; a metric absent from any seed is left out."""
+    import statistics
+    same = [[e for e in entries if (e['Task'], e['Dataset']) == (entry['Task'], entry['Dataset'])]
+            for entries in entries_per_seed]
+    metrics = {}
+    for name in entry['Metrics']:
+        values = [found[0]['Metrics'][name] for found in same
+                  if found and name in found[0]['Metrics']]
+        if len(values) == len(entries_per_seed):
+            metrics[name] = round(statistics.mean(values), 4)
+    return dict(entry, Metrics=metrics)
+
+
 def aggregate_seeds(tables: list) -> dict:
     """One table from the tables of runs that differ only in their seed (same spec).
 
     A metric (and the wall time) that is a number in every seed's table becomes
     ``mean ± std`` (sample standard deviation, n - 1; the unit of the first table is kept);
-    any other cell (data, epochs, batch, images seen) must agree across seeds or reads
-    ``varies``. Results (metafile) hold the means; logs and configs are the
-    first seed's, with a note naming every seed's root.
+    one missing in some seeds reads ``k of n seeds`` (and is left out of the metafile
+    results); any other cell (data, epochs, batch, images seen) must agree across seeds or
+    reads ``varies``. Results (metafile) hold the means; logs and configs are the first
+    seed's.
     """
     import statistics
     first = tables[0]
@@ -233,30 +249,27 @@ def aggregate_seeds(tables: list) -> dict:
         cells = {}
         for column, cell in row['cells'].items():
             values = [_number(r['cells'].get(column)) for r in seed_rows]
+            found = [v for v in values if v is not None]
             averaged = column not in FIXED or column == 'Wall'
-            if averaged and all(v is not None for v in values) and len(values) > 1:
+            if averaged and len(found) == len(values) > 1:
                 mean, std = statistics.mean(values), statistics.stdev(values)
                 unit = ' '.join(cell.split()[1:])
                 digits = len(cell.split()[0].partition('.')[2])
                 cells[column] = f'{mean:.{digits}f} ± {std:.{digits}f}' + \
                     (f' {unit}' if unit else '')
+            elif averaged and found:
+                cells[column] = f'{len(found)} of {len(values)} seeds'
             else:
                 texts = {r['cells'].get(column) for r in seed_rows}
                 cells[column] = cell if len(texts) == 1 else 'varies'
-        results = []
-        for entry_index, entry in enumerate(row['results']):
-            seeds = [r['results'][entry_index]['Metrics'] for r in seed_rows]
-            results.append(dict(entry, Metrics={k: round(statistics.mean(m[k] for m in seeds), 4)
-                                                for k in entry['Metrics']}))
+        results = [_mean_metrics([r['results'] for r in seed_rows], e) for e in row['results']]
         downstream = []
-        for d_index, d in enumerate(row['downstream']):
-            downstream.append(dict(d, results=[
-                dict(e, Metrics={k: round(statistics.mean(
-                    r['downstream'][d_index]['results'][e_index]['Metrics'][k]
-                    for r in seed_rows), 4) for k in e['Metrics']})
-                for e_index, e in enumerate(d['results'])]))
+        for d in row['downstream']:
+            same = [[x for x in r['downstream'] if x['group'] == d['group']] for r in seed_rows]
+            per_seed = [found[0]['results'] if found else [] for found in same]
+            downstream.append(dict(d, results=[_mean_metrics(per_seed, e) for e in d['results']]))
         rows.append(dict(row, cells=cells, results=results, downstream=downstream))
-    notes = sorted({n for t in tables for n in t['notes']})
+    notes = list(dict.fromkeys(n for t in tables for n in t['notes']))
     return dict(columns=first['columns'], rows=rows, notes=notes, seeds=len(tables))
 
 
@@ -281,14 +294,14 @@ def render_row(table: dict, row: dict, link_base: str) -> str:
     """README body of one method: its row without the Method column, and its notes; log
     paths relative to ``link_base`` (the repository root)."""
     notes = [n for n in table['notes'] if n.startswith(row['title'] + ', ')]
-    return to_markdown(table, link_base, method_column=False, rows=[row]) + footnote(notes)
+    return to_markdown(table, link_base, method_column=False, rows=[row]) + footnote(notes, table.get('seeds'))
 
 
-def footnote(notes) -> str:
+def footnote(notes, seeds=None) -> str:
     text = ('\nNumbers: the last logged value of the latest launch that logged the metric '
-            '(`tools/analysis_tools/collect_results.py`); with several seeds, mean ± sample '
-            "standard deviation over the seeds' runs, logs of the first seed. Log: the text "
-            'log of that launch, '
+            '(`tools/analysis_tools/collect_results.py`)' + (
+                f"; mean ± sample standard deviation over {seeds} seeds' runs, configs and "
+                'logs of the first seed' if seeds else '') + '. Log: the text log of that launch, '
             "in the run's work_dir (`work_dirs/` is not part of the repository, so the paths "
             'are text, not links); `missing`: not found in the logs')
     return text + (':\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n' if notes else '.\n')
@@ -300,13 +313,16 @@ def main(argv=None):
     parser.add_argument('--root', help="folder of the runs (overrides the spec's root)")
     parser.add_argument('--seed-roots', nargs='+', metavar='ROOT',
                         help='several roots of the same runs with different seeds (e.g. '
-                             'work_dirs/main_3seeds/seed_*): one table of mean ± std')
+                             'work_dirs/main_3seeds/seed_*): one table of mean ± std '
+                             '(instead of --root)')
     parser.add_argument('--out', help='markdown file (default: <root>/results.md)')
     parser.add_argument('--update-method-folders', action='store_true',
                         help="write each method folder's README table and metafile entries "
                              '(downstream entries linked from the pretraining entry)')
     args = parser.parse_args(argv)
     spec = load_spec(args.spec)
+    if args.seed_roots and args.root:
+        parser.error('--root and --seed-roots exclude each other')
     if args.seed_roots:
         table = aggregate_seeds([collect(spec, r) for r in args.seed_roots])
         root = osp.dirname(osp.normpath(args.seed_roots[0]))
@@ -315,7 +331,7 @@ def main(argv=None):
         table = collect(spec, root)
     out = args.out or osp.join(root, 'results.md')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    text = to_markdown(table) + footnote(table['notes'])
+    text = to_markdown(table) + footnote(table['notes'], table.get('seeds'))
     with open(out, 'w') as f:
         f.write(text)
     print(text + f'\nwritten: {out}')

@@ -30,7 +30,7 @@ train_dataloader = dict(
     pin_memory=False,
     dataset=dict(
         data_root=data_root,
-        filter_empty=False,  # the same 512 images as the other twins (COCO's BAM run: True)
+        filter_empty=False,  # the same 2,048 images as the other twins (COCO's BAM run: True)
         pipeline=[
             dict(type='LoadImageFromFileStrict'),
             dict(type='BlockWiseViews', overlap=0.3,

@@ -1,9 +1,11 @@
 # The built-in scenes (tools/generate_scenes.py) for the CPU twins: MoCo v2's two-view
 # augmentation at 64 px, 32 images per step. The same family as the COCO config (crop of
 # 20-100 %, colour jitter 0.4/0.4/0.4/0.1 at p 0.8, grayscale 0.2, flip) less one transform:
-# Gaussian blur. At 64 px the objects' textures have periods of 4-8 px, and a blur of sigma
-# up to 2 removes them (the MoCo CIFAR-10 demo and lightly's CIFAR-10 benchmark drop blur at
-# low resolution for the same reason). Every twin (MoCo v2, SimSiam, MLS; BAM in
+# Gaussian blur, as the MoCo CIFAR-10 demo and lightly's CIFAR-10 benchmark drop it at low
+# resolution: a blur of sigma up to 2 px at 64 px smooths away stripes 2-4 px wide, the
+# finest the generator draws in a whole-image view (not re-measured on generator version 2).
+# The scenes are grey: grayscale and the saturation / hue parts of the jitter change nothing
+# on them; brightness and contrast do. Every twin (MoCo v2, SimSiam, MLS; BAM in
 # scenes_bs32_bam.py) is adapted this same way; see README.md, "The scenes benchmark".
 _base_ = './coco_bs32_mocov2.py'
 

@@ -9,15 +9,15 @@
 #
 # Task: ScenesSingleLabelDataset(label='scene_type'): the scene type stored in each image entry
 # of the instances files (kitchen / street / park / office), 4 classes, scenes train2017 ->
-# val2017 (512 / 128 images by default). label='largest_category' (the category of each image's
+# val2017 (2,048 / 256 images by default). label='largest_category' (the category of each image's
 # largest visible instance, 12 classes; set num_classes = 12) is the other task the data
 # defines: in 10 epochs at lr 0.05 from the MoCo v2 scenes run it stayed at chance (top-1 7.8,
 # loss 2.32 against ln 12 = 2.48), too hard for a one-minute twin.
 #
 # Changes from the R50 protocol, all of scale:
-# - ResNet-18 (the scenes pretraining backbone, 512 channels), 64 px crops of the 128 px images
+# - the half-width ResNet-18 of the scenes pretraining (256 channels), 64 px crops of the 128 px images
 #   resized to 73 px (short side; 256 / 224 x 64), test resize 73 + centre crop 64;
-# - 1 process x 32, 4 epochs of 512 images (64 iterations), one checkpoint at the end;
+# - 1 process x 32, 4 epochs of 2,048 images (256 iterations), one checkpoint at the end;
 # - lr 0.01, not the linearly scaled 0.05 (0.1 x 32 / 64): at 0.05 the loss rose from 2.4 to 3.7
 #   in the first epoch and the run ended at chance (top-1 21.9 on 4 classes); at 0.01 it falls
 #   (1.41 -> 1.24) and top-1 is 36.7 (measured, one run each, MoCo v2 scenes backbone).

@@ -62,7 +62,7 @@ scenes_val_evaluator = dict(
 
 # Scaled to 2 CPU cores (the departures the twins share): the scenes backbone (the half-width
 # ResNet-18 of configs/_base_/scenes_backbone.py, as the pretraining twins); FPN
-# and heads 128 channels wide instead of 256; with at most 6 objects per image, 300 proposals
+# and heads 64 channels wide instead of 256; with at most 4 objects per image, 300 proposals
 # and 64 sampled ROIs per image instead of 2000 and 512 (the 4-conv box head on 512 ROIs alone
 # costs ~20 s per iteration on 2 cores).
 scenes_width = 64

@@ -1,6 +1,6 @@
 # CPU twin of coco/mask-rcnn_r50_fpn-syncbn_ms-1x_coco.py on the built-in scenes: the same
 # detector and protocol (SyncBN becomes BN in a one-process run, as mmengine's Runner does),
-# scaled to 2 CPU cores as ../_base_/scenes_instance.py says (ResNet-18, 128-wide FPN and
+# scaled to 2 CPU cores as ../_base_/scenes_instance.py says (half-width ResNet-18, 64-wide FPN and
 # heads, fewer ROIs), 128 px images, batch 4, 3 epochs (384 iterations), lr 0.02 with 100
 # warm-up iterations, a step at epoch 2.
 # Fine-tune from a pretraining run:
