@@ -14,3 +14,7 @@ scenes_feat_channels = 256  # res5, pooled
 # the same with plain BN, for the twins whose COCO config uses SyncBN (SimSiam, BAM) and run
 # in one process
 scenes_resnet_bn = dict(scenes_resnet, norm_cfg=dict(type='BN'))
+# SimSiam-style twins (SimSiam, BAM): projector at the pooled width, predictor bottleneck a
+# quarter of it (the paper's 2048 / 512 ratio)
+scenes_projector = dict(in_channels=256, hid_channels=256, out_channels=256)
+scenes_predictor_head = dict(predictor=dict(in_channels=256, hid_channels=64, out_channels=256))

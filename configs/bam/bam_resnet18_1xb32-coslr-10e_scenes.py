@@ -12,11 +12,8 @@ _base_ = [
 
 model = dict(
     backbone={{_base_.scenes_resnet_bn}},
-    neck=dict(in_channels={{_base_.scenes_feat_channels}},
-              hid_channels={{_base_.scenes_feat_channels}},
-              out_channels={{_base_.scenes_feat_channels}}),
-    head=dict(predictor=dict(in_channels={{_base_.scenes_feat_channels}}, hid_channels=64,
-                             out_channels={{_base_.scenes_feat_channels}})))
+    neck={{_base_.scenes_projector}},
+    head={{_base_.scenes_predictor_head}})
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 # kNN multi-label mAP of the backbone every 2 epochs (knn/mAP in the log)
 custom_hooks = [{{_base_.knn_monitor}}]
