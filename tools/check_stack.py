@@ -92,6 +92,26 @@ def check_pins() -> list:
     return problems
 
 
+def check_opencv() -> list:
+    """The pinned stack's OpenCV is the headless build alone: ``opencv-python`` needs libGL,
+    and beside ``-headless`` both packages write ``cv2/``."""
+    from importlib.metadata import PackageNotFoundError, version
+    problems = []
+    try:
+        problems.append(f'opencv-python {version("opencv-python")} is installed (it needs '
+                        'libGL, and writes cv2/ beside opencv-python-headless): ' + REBUILD)
+    except PackageNotFoundError:
+        pass
+    try:
+        version('opencv-python-headless')
+        import cv2  # noqa: F401
+    except PackageNotFoundError:
+        problems.append('opencv-python-headless: not installed (requirements.txt): ' + REBUILD)
+    except Exception as exc:  # noqa: BLE001 - report any import failure
+        problems.append(f'cv2: cannot import ({exc!r})')
+    return problems
+
+
 def run_ops(device: str) -> list:
     """Problems of ``mmcv.ops.nms`` and ``RoIAlign`` on ``device`` tensors ([] when they work)."""
     import torch
@@ -150,7 +170,7 @@ def main(argv=None) -> int:
                         default=os.environ.get('MLS_MM_USE_EXISTING_STACK') == '1',
                         help='check the ranges of pyproject.toml instead of the pins')
     args = parser.parse_args(argv)
-    problems = check_ranges() if args.existing_stack else check_pins()
+    problems = check_ranges() if args.existing_stack else check_pins() + check_opencv()
     try:
         import numpy
         if int(numpy.__version__.split('.')[0]) >= 2:

@@ -176,12 +176,27 @@ set_cache_dirs() {  # the wheel cache of this decision, and the one of the old k
   OLD_CACHE="$CACHE_BASE/mmcv${MMCV}-torch${T_VER}-${PY_TAG}-$(uname -m)"
   CACHE="$OLD_CACHE-$KEY"
 }
+wants_gui_opencv() {  # $1: a wheel. Succeeds if its metadata requires opencv-python (needs libGL)
+  "$PYTHON_BIN" - "$1" <<'EOF'
+import re, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    meta = [n for n in wheel.namelist() if n.endswith('.dist-info/METADATA')]
+    text = wheel.read(meta[0]).decode() if meta else ''
+sys.exit(0 if re.search(r'^Requires-Dist: *opencv-python *([<>=!~;(]|$)', text, re.M) else 1)
+EOF
+}
+cached_wheel() {  # prints the cached mmcv wheel of this decision, unless it requires opencv-python
+  local wheel
+  wheel="$(ls "$CACHE"/mmcv-"$MMCV"-*.whl 2>/dev/null | head -1 || true)"
+  [ -n "$wheel" ] && ! wants_gui_opencv "$wheel" && echo "$wheel"
+  return 0
+}
 old_cpu_wheel() {  # prints the old-key wheel when the decision is CPU and that wheel has no CUDA code
   local old
   [ "$BUILD" = cpu ] || return 0
-  ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1 && return 0
+  [ -z "$(cached_wheel)" ] || return 0
   old="$(ls "$OLD_CACHE"/mmcv-"$MMCV"-*.whl 2>/dev/null | head -1 || true)"
-  [ -n "$old" ] && [ "$(wheel_ops "$old")" = cpu ] && echo "$old"
+  [ -n "$old" ] && [ "$(wheel_ops "$old")" = cpu ] && ! wants_gui_opencv "$old" && echo "$old"
   return 0
 }
 
@@ -221,8 +236,10 @@ if [ "$DRY_RUN" = 1 ]; then
     say "mmcv build environment: MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST='$ARCH'"
   fi
   say "wheel cache key: $(basename "$CACHE")"
-  if ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
+  if [ -n "$(cached_wheel)" ]; then
     say "wheel cache: $CACHE has the wheel (no build)"
+  elif ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
+    say "wheel cache: the wheel in $CACHE requires opencv-python (built without cv2 present): would rebuild it with opencv-python-headless installed"
   elif [ -n "$(old_cpu_wheel)" ]; then
     say "wheel cache: would reuse $(old_cpu_wheel) (old key, its mmcv/_ext .so has no CUDA code) as $CACHE (no build)"
   else
@@ -255,6 +272,21 @@ decide
 set_cache_dirs
 step "mmcv $MMCV build: $BUILD ops ($WHY); wheel cache $CACHE"
 
+# OpenCV before mmcv and mmengine: both setup.py files leave opencv out of their requirements
+# when cv2 imports at build time, so nothing pulls in opencv-python (which needs libGL). An
+# opencv-python of an earlier install goes first: both packages write cv2/.
+step "opencv-python-headless<4.11 (cv2 without libGL)"
+if "$PY" -m pip show -q opencv-python >/dev/null 2>&1; then
+  say "removing opencv-python (and any opencv-python-headless beside it, which shares cv2/)"
+  "${PIP[@]}" uninstall -y -q opencv-python opencv-python-headless
+fi
+"${PIP[@]}" install -q 'opencv-python-headless<4.11'
+
+step "mmengine 0.10.7, built from its sdist with cv2 present (PyPI's wheel requires opencv-python; its runtime requirements come with requirements.txt)"
+# --force-reinstall: an earlier install's mmengine 0.10.7 from PyPI would count as installed
+"${PIP[@]}" install -q --no-binary mmengine --no-build-isolation --force-reinstall --no-deps \
+    mmengine==0.10.7
+
 OLD_WHEEL="$(old_cpu_wheel)"
 if [ -n "$OLD_WHEEL" ]; then
   # The old cache key (no build kind) was written by the CPU-only build of earlier versions of
@@ -264,7 +296,12 @@ if [ -n "$OLD_WHEEL" ]; then
   ln -f "$OLD_WHEEL" "$CACHE"/ 2>/dev/null || cp "$OLD_WHEEL" "$CACHE"/
 fi
 
-if ! ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
+STALE="$(ls "$CACHE"/mmcv-"$MMCV"-*.whl 2>/dev/null | head -1 || true)"
+if [ -n "$STALE" ] && [ -z "$(cached_wheel)" ]; then
+  step "the cached $(basename "$STALE") requires opencv-python (built without cv2 present): rebuilding"
+  mv "$STALE" "$STALE.requires-opencv-python"
+fi
+if [ -z "$(cached_wheel)" ]; then
   if [ "$BUILD" = cpu ]; then
     BUILD_ENV=(MMCV_WITH_OPS=1 FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)
     step "building mmcv $MMCV with CPU ops from the sdist into $CACHE (12 to 25 minutes on 2 cores, once per machine)"
@@ -307,10 +344,10 @@ if ! ls "$CACHE"/mmcv-"$MMCV"-*.whl >/dev/null 2>&1; then
 else
   step "mmcv $MMCV wheel found in cache $CACHE"
 fi
-"${PIP[@]}" install --no-deps "$CACHE"/mmcv-"$MMCV"-*.whl
+"${PIP[@]}" install --no-deps --force-reinstall "$CACHE"/mmcv-"$MMCV"-*.whl
 
 
-step "numpy<2, opencv<4.11 and the pure-Python OpenMMLab packages (requirements.txt)"
+step "numpy<2 and the pure-Python OpenMMLab packages (requirements.txt)"
 "${PIP[@]}" install --progress-bar off -r "$ROOT/requirements.txt"
 
 step "mls_mm itself (editable; its declared ranges are not re-resolved: --no-deps)"

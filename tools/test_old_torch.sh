@@ -16,6 +16,8 @@ VENV="${MLS_MM_OLD_TORCH_VENV:-$ROOT/.venv-torch2.1}"
 PYTHON_BIN="${PYTHON:-python3}"
 TORCH=2.1.2
 TORCHVISION=0.16.2
+# PyPI's wheels as most users have them: mmengine's wheel brings opencv-python (the pinned .venv
+# has the headless build alone; docs/compatibility.md)
 PACKAGES=("torch==$TORCH" "torchvision==$TORCHVISION" 'numpy<2' 'setuptools>=77,<81'
           mmengine==0.10.7 mmcv-lite==2.1.0 mmpretrain==1.2.0 'opencv-python<4.11'
           pycocotools==2.0.11 pytest)

@@ -102,13 +102,33 @@ def _needed(path):
     return [line.split('[')[1].rstrip(']') for line in out.splitlines() if '(NEEDED)' in line]
 
 
-def _fake_wheel(directory, ext_so):
-    """A wheel holding ``ext_so`` as mmcv's compiled extension."""
+def _fake_wheel(directory, ext_so, requires=('numpy', 'yapf')):
+    """A wheel holding ``ext_so`` as mmcv's compiled extension and ``requires`` as its
+    Requires-Dist lines."""
     os.makedirs(directory, exist_ok=True)
     wheel = os.path.join(directory, f'mmcv-2.1.0-{PY_TAG}-{PY_TAG}-linux_x86_64.whl')
     with zipfile.ZipFile(wheel, 'w') as zf:
         zf.write(ext_so, f'mmcv/_ext.{PY_TAG}-x86_64-linux-gnu.so')
+        zf.writestr('mmcv-2.1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: mmcv\n'
+                    'Version: 2.1.0\n' + ''.join(f'Requires-Dist: {r}\n' for r in requires))
     return wheel
+
+
+def test_a_cached_wheel_that_requires_opencv_python_is_rebuilt(repo_root, tmp_path):
+    """mmcv's setup.py asks for opencv-python when no cv2 imports at build time; such a wheel
+    (the cache of an older install.sh) would pull in opencv-python beside the headless build."""
+    machine = dict(MLS_MM_SIM_TORCH_CUDA='none', MLS_MM_SIM_GPU_CAPS='', MLS_MM_SIM_NVCC='none')
+    cache = tmp_path / 'cache' / f'{OLD_KEY}-cpu'
+    ext = tmp_path / 'ext.so'
+    ext.write_bytes(b'\x7fELF not a real library')
+    _fake_wheel(cache, ext, requires=('numpy', 'opencv-python>=3', 'yapf'))
+    out = _dry_run(repo_root, tmp_path, **machine)
+    assert out.returncode == 0, out.stderr
+    assert (f'wheel cache: the wheel in {cache} requires opencv-python (built without cv2 '
+            'present): would rebuild it') in out.stdout
+    _fake_wheel(cache, ext, requires=('numpy', 'opencv-python-headless>=3', 'yapf'))
+    out = _dry_run(repo_root, tmp_path, **machine)
+    assert f'wheel cache: {cache} has the wheel (no build)' in out.stdout
 
 
 def _installed_mmcv_ext():
