@@ -32,7 +32,7 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
    into ``ROOT/pictures/``.
 
 A run whose work_dir holds ``.done`` (written when its command succeeds, with
-``run_main.json``: its wall time) is skipped; an
+``run_main.json``: its wall time, summed over the invocations of a resumed run) is skipped; an
 interrupted one is resumed (``--resume``). Each command's output goes to ``<work_dir>.log``
 beside the work_dir; its progress lines are echoed.
 """
@@ -258,10 +258,37 @@ def wait_forked(pid) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+PARTIAL = 'run_main.partial.json'  # wall time so far of a run not finished yet
+
+
+def read_partial(work_dir) -> tuple:
+    """(seconds, invocations) that earlier, interrupted invocations of a run took."""
+    path = osp.join(ROOT, work_dir, PARTIAL) if work_dir is not None else None
+    if path is None or not osp.isfile(path):
+        return 0.0, 0
+    with open(path) as f:
+        record = json.load(f)
+    return float(record['wall_s']), int(record['invocations'])
+
+
+def write_wall(work_dir, name, **record):
+    path = osp.join(ROOT, work_dir, name)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(record, f)
+    os.replace(path + '.tmp', path)
+
+
 def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess'):
-    """Run one command, echoing its progress lines; raise with the log's tail on failure."""
+    """Run one command, echoing its progress lines; raise with the log's tail on failure.
+
+    A run's wall time adds up over invocations: at every progress line the time so far goes to
+    ``run_main.partial.json`` in its work_dir, so that a resumed run's ``run_main.json``
+    counts the interrupted invocations too (up to their last progress line)."""
     command = [resolve(argument) for argument in command]
     start = time.time()
+    before, invocations = read_partial(work_dir)
+    if work_dir is not None:
+        os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a') as log:
         if launch == 'fork' and forkable(command, env):
@@ -278,14 +305,19 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                 tail = (tail + [line])[-40:]
                 if any(mark in line for mark in PROGRESS):
                     print(f'    {line.rstrip()[:160]}', flush=True)
+                    if work_dir is not None:
+                        write_wall(work_dir, PARTIAL, invocations=invocations + 1,
+                                   wall_s=round(before + time.time() - start, 1))
         returncode = wait()
         if returncode != 0:
             raise RuntimeError(f'{stage} {name} failed (exit {returncode}); command: '
                                f'{" ".join(command)}\nlast lines of {log_file}:\n'
                                + ''.join(tail))
     if work_dir is not None:
-        with open(osp.join(ROOT, work_dir, 'run_main.json'), 'w') as f:
-            json.dump(dict(wall_s=round(time.time() - start, 1), command=command), f)
+        write_wall(work_dir, 'run_main.json', wall_s=round(before + time.time() - start, 1),
+                   invocations=invocations + 1, command=command)
+        if osp.exists(osp.join(ROOT, work_dir, PARTIAL)):
+            os.remove(osp.join(ROOT, work_dir, PARTIAL))
         open(osp.join(ROOT, work_dir, '.done'), 'w').close()
 
 

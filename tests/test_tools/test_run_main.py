@@ -112,3 +112,68 @@ def test_the_seeds_command_on_a_tiny_case(tmp_path):
     expected = f'{statistics.mean(maps):.2f} ± {statistics.stdev(maps):.2f}'
     assert expected in table, (expected, table)
     assert '| MoCo v2 | ' + str(data) + ' | 1 | 32 (1x32) | 64 |' in table
+
+
+def test_a_failing_forked_script_names_its_error_and_log(tmp_path, monkeypatch):
+    """``--launch fork``: a script that raises, or exits with a message, fails its step as the
+    interpreter would (exit 1, the traceback or message in the log), and never returns into
+    this process."""
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    script = tmp_path / 'boom.py'
+    script.write_text('import sys\nprint("started")\nif sys.argv[1] == "raise":\n'
+                      '    raise ValueError("bad key x.y")\nsys.exit("no such config")\n')
+    for how, message in (('raise', 'ValueError: bad key x.y'), ('exit', 'no such config')):
+        log = tmp_path / f'{how}.log'
+        with pytest.raises(RuntimeError, match=rf'pretrain boom failed \(exit 1\)[\s\S]*{message}'):
+            run_main.run_step('pretrain', 'boom', None, [sys.executable, str(script), how], {},
+                              str(log), launch='fork')
+        assert log.read_text().startswith('started\n') and message in log.read_text()
+    assert run_main.forkable([sys.executable, str(script)], {})
+    assert not run_main.forkable([sys.executable, str(script)], {'WORK_DIR': 'x'})
+    assert not run_main.forkable(['bash', 'tools/dist_train.sh'], {})
+
+
+def test_forked_steps_equal_new_interpreters(tmp_path):
+    """The same tiny job with ``--launch fork`` and ``--launch subprocess``: every logged
+    scalar of the pretraining and the probes is the same, to the last digit."""
+    import json
+    import subprocess
+    data = tmp_path / 'scenes'
+    scalars = {}
+    for launch in ('subprocess', 'fork'):
+        root = tmp_path / launch
+        subprocess.run([sys.executable, 'tools/run_main.py', '--root', str(root), '--data',
+                        str(data), '--num-train', '64', '--num-val', '16', '--methods', 'mocov2',
+                        '--stages', 'data', 'pretrain', 'probe', '--launch', launch,
+                        '--cfg-options', 'train_cfg.max_epochs=1'],
+                       cwd=run_main.ROOT, check=True, capture_output=True, text=True)
+        runs = {}
+        for run in ('pretrain/mocov2', 'probe/mocov2', 'probe/random'):
+            (path, ) = (root / run).glob('*/vis_data/scalars.json')
+            records = [json.loads(line) for line in path.read_text().splitlines()]
+            runs[run] = [{k: v for k, v in r.items() if k not in ('time', 'data_time', 'eta')}
+                         for r in records]
+        scalars[launch] = runs
+    assert scalars['fork']['pretrain/mocov2'] and scalars['fork']['probe/mocov2']
+    assert any('knn/mAP' in r for r in scalars['fork']['pretrain/mocov2'])
+    assert scalars['fork'] == scalars['subprocess']
+
+
+@pytest.mark.parametrize('launch', ['fork', 'subprocess'])
+def test_a_resumed_runs_wall_time_counts_its_interrupted_invocation(tmp_path, monkeypatch,
+                                                                    launch):
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    script = tmp_path / 'step.py'
+    script.write_text('import sys, time\ntime.sleep(0.3)\nprint("Epoch(train) [1][1/2]")\n'
+                      'sys.exit(sys.argv[1] == "fail")\n')
+    wd = tmp_path / 'wd'
+    with pytest.raises(RuntimeError, match='failed'):
+        run_main.run_step('pretrain', 'x', 'wd', [sys.executable, str(script), 'fail'], {},
+                          str(tmp_path / 'x.log'), launch)
+    first, invocations = run_main.read_partial('wd')
+    assert first >= 0.3 and invocations == 1 and not (wd / '.done').exists()
+    run_main.run_step('pretrain', 'x', 'wd', [sys.executable, str(script), 'ok'], {},
+                      str(tmp_path / 'x.log'), launch)
+    record = json.loads((wd / 'run_main.json').read_text())
+    assert record['invocations'] == 2 and record['wall_s'] >= first + 0.3
+    assert (wd / '.done').exists() and not (wd / run_main.PARTIAL).exists()
