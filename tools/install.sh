@@ -284,8 +284,9 @@ fi
 
 step "mmengine 0.10.7, built from its sdist with cv2 present (PyPI's wheel requires opencv-python; its runtime requirements come with requirements.txt)"
 # --force-reinstall: an earlier install's mmengine 0.10.7 from PyPI would count as installed
+# --no-cache-dir: a wheel that pip's cache kept from a build without cv2 would require opencv-python
 "${PIP[@]}" install -q --no-binary mmengine --no-build-isolation --force-reinstall --no-deps \
-    mmengine==0.10.7
+    --no-cache-dir mmengine==0.10.7
 
 OLD_WHEEL="$(old_cpu_wheel)"
 if [ -n "$OLD_WHEEL" ]; then

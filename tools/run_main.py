@@ -38,6 +38,7 @@ beside the work_dir; its progress lines are echoed.
 """
 import argparse
 import importlib
+import importlib.util
 import json
 import logging
 import multiprocessing
@@ -47,7 +48,6 @@ import runpy
 import subprocess
 import sys
 import time
-import traceback
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = dict(
@@ -88,13 +88,13 @@ def parse_args(argv=None):
     parser.add_argument('--update-method-folders', action='store_true',
                         help="also write the numbers into configs/<method>/README.md and "
                         "metafile.yml (tracked files)")
-    parser.add_argument('--launch', choices=('fork', 'subprocess'),
-                        default='fork' if sys.platform == 'linux' else 'subprocess',
-                        help='how a `python SCRIPT.py ...` step runs: fork (Linux default) '
-                        'runs it in a fork of this process, which imported torch and the '
-                        'OpenMMLab packages once (3-4 s saved per step); subprocess starts a '
-                        'new interpreter. Shell-script steps (the transfers) always run as '
-                        'subprocesses')
+    parser.add_argument('--launch', choices=('auto', 'fork', 'subprocess'), default='auto',
+                        help='how a `python SCRIPT.py ...` step runs: fork runs it in a fork of '
+                        'this process, which imported torch and the OpenMMLab packages once '
+                        '(4-8 s of start-up saved per step, the same numbers); subprocess '
+                        'starts a new interpreter; auto (default): fork on Linux when torch '
+                        'sees no GPU (CUDA does not survive a fork), else subprocess. '
+                        'Shell-script steps (the transfers) always run as subprocesses')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
     return parser.parse_args(argv)
 
@@ -204,70 +204,92 @@ def forkable(command, env) -> bool:
             and command[1].endswith('.py'))
 
 
+def choose_launch(requested: str) -> str:
+    """``auto``: fork on Linux when torch sees no GPU, else subprocess. CUDA cannot be used in
+    a fork of a process that has initialised it, and mmengine / mmcv ask
+    ``torch.cuda.is_available()`` on import, so the GPU check uses NVML (which initialises
+    nothing), and ``fork`` is refused when a GPU is visible."""
+    if requested == 'subprocess':
+        return requested
+    if not hasattr(os, 'fork') or sys.platform != 'linux':
+        if requested == 'fork':
+            raise SystemExit(f'--launch fork needs Linux (os.fork); this is {sys.platform}: '
+                             'use --launch subprocess')
+        return 'subprocess'
+    os.environ.setdefault('PYTORCH_NVML_BASED_CUDA_CHECK', '1')
+    import torch
+    if torch.cuda.is_available():
+        if requested == 'fork':
+            raise SystemExit('--launch fork: torch sees a GPU, and CUDA cannot be used in a fork '
+                             'of a process whose imports touched it: use --launch subprocess '
+                             '(or auto)')
+        return 'subprocess'
+    return 'fork'
+
+
 def preload():
-    """Import what the forked steps import, once, in this process (no thread pool is started:
-    torch's intra-op threads begin at the first parallel op, which only the children run)."""
+    """Import what the forked steps import, once, in this process; an optional package that is
+    not installed (mmdet: the ``det`` extra) is left to the step that needs it. No thread pool
+    starts: torch's intra-op threads begin at the first parallel op, which only the children
+    run."""
     for module in PRELOAD:
-        importlib.import_module(module)
+        if importlib.util.find_spec(module.split('.')[0]) is not None:
+            importlib.import_module(module)
+
+
+def _run_script(command, write_end):
+    """The forked child: ``python SCRIPT ARGS`` with stdout / stderr into ``write_end``.
+    multiprocessing's bootstrap ends it as an interpreter would end: a ``SystemExit`` gives its
+    code (a message: printed, exit 1), an exception its traceback and exit 1; non-daemonic
+    threads are joined, daemonic children (the dataloaders' workers) terminated, and it never
+    returns into the parent's code."""
+    os.dup2(write_end, 1)
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sys.stdout = open(1, 'w', buffering=1, closefd=False)
+    sys.stderr = open(2, 'w', buffering=1, closefd=False)
+    os.chdir(ROOT)
+    sys.argv = list(command[1:])
+    sys.path[0] = osp.dirname(osp.abspath(command[1]))
+    try:
+        runpy.run_path(command[1], run_name='__main__')
+    finally:
+        logging.shutdown()
 
 
 def fork_script(command):
-    """Run ``python SCRIPT ARGS`` in a fork of this process: the child is a separate process, as
-    with ``subprocess``, but starts with the parent's imports done. Returns (its merged
-    stdout / stderr as a text stream, its pid)."""
+    """Start ``python SCRIPT ARGS`` in a fork of this process (multiprocessing's ``fork``
+    context): a separate process, as with ``subprocess``, that starts with the parent's
+    imports done. Returns (its merged stdout / stderr as a text stream, the process)."""
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write_end)
-        return os.fdopen(read_end, errors='replace'), pid
-    code = 1
-    try:  # the child: never returns into the parent's code
-        os.close(read_end)
-        os.dup2(write_end, 1)
-        os.dup2(write_end, 2)
-        sys.stdout = open(1, 'w', buffering=1, closefd=False)
-        sys.stderr = open(2, 'w', buffering=1, closefd=False)
-        os.chdir(ROOT)
-        sys.argv = list(command[1:])
-        sys.path[0] = osp.dirname(osp.abspath(command[1]))
-        runpy.run_path(command[1], run_name='__main__')
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, (int, type(None))):
-            print(exc.code, file=sys.stderr)
-    except BaseException:  # noqa: BLE001 - reported in the log, like an interpreter would
-        traceback.print_exc()
-    finally:
-        # what multiprocessing does at an interpreter's exit: its daemonic children (the
-        # dataloaders' workers, which hold the output pipe open) are terminated
-        for worker in multiprocessing.active_children():
-            if worker.daemon:
-                worker.terminate()
-            worker.join()
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    child = multiprocessing.get_context('fork').Process(
+        target=_run_script, args=(command, write_end), name=osp.basename(command[1]))
+    child.start()
+    os.close(write_end)
+    return os.fdopen(read_end, errors='replace'), child
 
 
-def wait_forked(pid) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+def wait_forked(child) -> int:
+    """The exit status as ``subprocess`` gives it (-N: killed by signal N)."""
+    child.join()
+    return child.exitcode
 
 
 PARTIAL = 'run_main.partial.json'  # wall time so far of a run not finished yet
 
 
-def read_partial(work_dir) -> tuple:
-    """(seconds, invocations) that earlier, interrupted invocations of a run took."""
+def read_partial(work_dir, command) -> tuple:
+    """(seconds, invocations) that earlier, interrupted invocations of the same command took
+    (those of another command are not counted)."""
     path = osp.join(ROOT, work_dir, PARTIAL) if work_dir is not None else None
     if path is None or not osp.isfile(path):
         return 0.0, 0
     with open(path) as f:
         record = json.load(f)
+    if record.get('command', [None])[1:] != command[1:]:
+        return 0.0, 0
     return float(record['wall_s']), int(record['invocations'])
 
 
@@ -286,28 +308,34 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
     counts the interrupted invocations too (up to their last progress line)."""
     command = [resolve(argument) for argument in command]
     start = time.time()
-    before, invocations = read_partial(work_dir)
+    before, invocations = read_partial(work_dir, command)
     if work_dir is not None:
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a') as log:
         if launch == 'fork' and forkable(command, env):
-            output, pid = fork_script(command)
-            wait = lambda: wait_forked(pid)  # noqa: E731
+            output, child = fork_script(command)
+            wait, stop = (lambda: wait_forked(child)), child.terminate
         else:
             proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            output, wait = proc.stdout, proc.wait
+            output, wait, stop = proc.stdout, proc.wait, proc.terminate
         tail = []
-        with output:
-            for line in output:
-                log.write(line)
-                tail = (tail + [line])[-40:]
-                if any(mark in line for mark in PROGRESS):
-                    print(f'    {line.rstrip()[:160]}', flush=True)
-                    if work_dir is not None:
-                        write_wall(work_dir, PARTIAL, invocations=invocations + 1,
-                                   wall_s=round(before + time.time() - start, 1))
+        try:
+            with output:
+                for line in output:
+                    log.write(line)
+                    tail = (tail + [line])[-40:]
+                    if any(mark in line for mark in PROGRESS):
+                        print(f'    {line.rstrip()[:160]}', flush=True)
+                        if work_dir is not None:
+                            write_wall(work_dir, PARTIAL, command=command,
+                                       invocations=invocations + 1,
+                                       wall_s=round(before + time.time() - start, 1))
+        except BaseException:  # e.g. Ctrl-C: the step is stopped, not left running
+            stop()
+            wait()
+            raise
         returncode = wait()
         if returncode != 0:
             raise RuntimeError(f'{stage} {name} failed (exit {returncode}); command: '
@@ -326,6 +354,7 @@ def main(argv=None):
     steps = plan(args)
     start = time.time()
     preloaded = False
+    launch = 'subprocess' if args.dry_run else choose_launch(args.launch)
     for index, (stage, name, work_dir, command, env) in enumerate(steps, 1):
         header = f'[{index}/{len(steps)}] {stage}: {name}'
         if args.dry_run:
@@ -341,10 +370,10 @@ def main(argv=None):
         step_start = time.time()
         log_file = osp.join(ROOT, work_dir + '.log' if work_dir else
                             f'{args.root}/{stage}.log')
-        if args.launch == 'fork' and not preloaded and forkable(command, env):
+        if launch == 'fork' and not preloaded and forkable(command, env):
             preload()
             preloaded = True
-        run_step(stage, name, work_dir, command, env, log_file, args.launch)
+        run_step(stage, name, work_dir, command, env, log_file, launch)
         print(f'{header}: finished in {time.time() - step_start:.0f} s '
               f'(total {(time.time() - start) / 60:.1f} min)', flush=True)
     if not args.dry_run and 'tables' in args.stages:

@@ -62,7 +62,7 @@ PROBE_RUN = f'{THIS}::test_probe_from_a_pretraining_run_then_test_py_and_dist_te
 #: pattern's named groups ({twin}); an id without [...] stands for all its parametrisations.
 COVERAGE = [
     # set-up and the main job
-    (r'^make (demo|test|install)$', [f'{THIS}::test_make_targets_run_the_documented_tools',
+    (r'^make (demo|test|install|scenes)$', [f'{THIS}::test_make_targets_run_the_documented_tools',
                              'tests/test_tools/test_run_main.py::'
                              'test_plan_covers_every_stage_and_method']),
     # install.sh is never started by a test (it builds mmcv); the make test checks that both
@@ -350,9 +350,10 @@ def test_declared_extras_resolve():
 
 
 def test_make_targets_run_the_documented_tools():
-    """`make install` / `make demo` / `make test`: install.sh first, then nothing / the main
-    job / the test suite (make -n prints the recipes without running them)."""
+    """`make install` / `make scenes` / `make demo` / `make test`: install.sh first, then
+    nothing / the data / the main job / the test suite (make -n prints the recipes without running them)."""
     for target, rest in (('install', []),
+                         ('scenes', ['.venv/bin/python tools/generate_scenes.py --out data/scenes']),
                          ('demo', ['.venv/bin/python tools/run_main.py --data data/scenes '
                                    '--root work_dirs/main']),
                          ('test', ['.venv/bin/python -m pytest -q tests',

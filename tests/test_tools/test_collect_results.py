@@ -362,6 +362,9 @@ def test_update_method_folders_writes_downstream_entries(tmp_path, repo_root, mo
         models = {m['Name']: m for m in yaml.safe_load(f)['Models']}
     names = [f'{pre}-pre_{probe}', f'{pre}-pre_{det}']
     assert models[pre]['Results'] is None and models[pre]['Downstream'] == names
+    # the existing pretraining entry takes the run's schedule and keeps its other Metadata
+    assert models[pre]['Metadata'] == {'Epochs': 20, 'Batch Size': 32,
+                                       'Training Data': 'mls_mm built-in scenes'}
     p, d = models[names[0]], models[names[1]]
     assert p['Config'] == f'configs/benchmarks/classification/scenes/{probe}.py'
     assert d['Config'] == f'configs/benchmarks/mmdetection/scenes/{det}.py'

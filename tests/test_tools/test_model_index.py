@@ -98,3 +98,18 @@ def test_results_only_where_trained_here_and_numeric(index):
                     assert isinstance(v, numbers.Real) and not isinstance(v, bool), \
                         f"{rel}: {m['Name']} {r['Task']} {k} = {v!r} is not a number"
     assert with_results > 0
+
+
+def test_scenes_metadata_epochs_are_the_configs(index, repo_root):
+    """A scenes entry's Epochs is what its config runs, unless a Schedule note says the launch
+    changed it (the job's 1-epoch transfer of a 3-epoch config)."""
+    from mmengine.config import Config
+    checked = 0
+    for rel, meta in index[1].items():
+        for m in meta['Models']:
+            if not _scenes(m['Config']) or 'Schedule' in (m.get('Metadata') or {}):
+                continue
+            cfg = Config.fromfile(osp.join(repo_root, m['Config']))
+            assert m['Metadata']['Epochs'] == cfg.train_cfg.max_epochs, (rel, m['Name'])
+            checked += 1
+    assert checked >= 8  # 4 pretraining twins and their probes

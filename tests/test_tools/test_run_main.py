@@ -162,18 +162,57 @@ def test_forked_steps_equal_new_interpreters(tmp_path):
 @pytest.mark.parametrize('launch', ['fork', 'subprocess'])
 def test_a_resumed_runs_wall_time_counts_its_interrupted_invocation(tmp_path, monkeypatch,
                                                                     launch):
+    """The same command twice in one work_dir: it fails the first time, after a progress line,
+    and succeeds the second; ``run_main.json`` counts both invocations."""
     monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
     script = tmp_path / 'step.py'
-    script.write_text('import sys, time\ntime.sleep(0.3)\nprint("Epoch(train) [1][1/2]")\n'
-                      'sys.exit(sys.argv[1] == "fail")\n')
+    script.write_text('import os, sys, time\ntime.sleep(0.3)\nprint("Epoch(train) [1][1/2]")\n'
+                      'first = not os.path.exists(sys.argv[1])\nopen(sys.argv[1], "w").close()\n'
+                      'sys.exit(1 if first else 0)\n')
+    command = [sys.executable, str(script), str(tmp_path / 'interrupted-once')]
     wd = tmp_path / 'wd'
     with pytest.raises(RuntimeError, match='failed'):
-        run_main.run_step('pretrain', 'x', 'wd', [sys.executable, str(script), 'fail'], {},
-                          str(tmp_path / 'x.log'), launch)
-    first, invocations = run_main.read_partial('wd')
+        run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
+    first, invocations = run_main.read_partial('wd', command)
     assert first >= 0.3 and invocations == 1 and not (wd / '.done').exists()
-    run_main.run_step('pretrain', 'x', 'wd', [sys.executable, str(script), 'ok'], {},
-                      str(tmp_path / 'x.log'), launch)
+    assert run_main.read_partial('wd', command[:2] + ['other']) == (0.0, 0)  # another command
+    run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
     record = json.loads((wd / 'run_main.json').read_text())
     assert record['invocations'] == 2 and record['wall_s'] >= first + 0.3
     assert (wd / '.done').exists() and not (wd / run_main.PARTIAL).exists()
+
+
+def test_a_forked_step_ends_as_an_interpreter_would(tmp_path, monkeypatch):
+    """Non-daemonic threads are joined and daemonic child processes stopped before the forked
+    step ends, and its exit code is the script's."""
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    script = tmp_path / 'threads.py'
+    script.write_text(
+        'import multiprocessing, sys, threading, time\n'
+        'def late():\n    time.sleep(0.5)\n    open(sys.argv[1], "w").write("thread")\n'
+        'threading.Thread(target=late).start()\n'
+        'd = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,), '
+        'daemon=True)\nd.start()\nprint("daemon", d.pid, flush=True)\nsys.exit(3)\n')
+    log = tmp_path / 'threads.log'
+    with pytest.raises(RuntimeError, match=r'failed \(exit 3\)'):
+        run_main.run_step('pretrain', 't', None, [sys.executable, str(script),
+                                                  str(tmp_path / 'out')], {}, str(log), 'fork')
+    assert (tmp_path / 'out').read_text() == 'thread'
+    pid = int(log.read_text().split('daemon ')[1].split()[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_auto_launch_forks_only_on_linux_without_a_gpu(monkeypatch):
+    import torch
+    assert run_main.choose_launch('subprocess') == 'subprocess'
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    assert run_main.choose_launch('auto') == 'subprocess'
+    with pytest.raises(SystemExit, match='torch sees a GPU'):
+        run_main.choose_launch('fork')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert run_main.choose_launch('auto') == ('fork' if sys.platform == 'linux' else 'subprocess')
+    monkeypatch.setattr(run_main.sys, 'platform', 'darwin')
+    assert run_main.choose_launch('auto') == 'subprocess'
+    with pytest.raises(SystemExit, match='needs Linux'):
+        run_main.choose_launch('fork')

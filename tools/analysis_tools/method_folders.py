@@ -262,9 +262,16 @@ def update_method_folders(table: dict, render: Callable, repo_root: str = '.') -
             down.append((downstream_name(pre, d['config']), d))
         names = list((old or {}).get('Downstream') or [])
         names += [n for n, _ in down if n not in names]
+        ran = run_metadata(row.get('facts'))
+        # an existing entry keeps its own Metadata but takes the run's schedule and batch
+        meta = {**((old or {}).get('Metadata') or {}),
+                **{k: ran[k] for k in ('Epochs', 'Batch Size') if k in ran}}
+        update = {'Results': None, **({'Downstream': names} if names else {})}
+        if meta != ((old or {}).get('Metadata') or {}):
+            update = {'Metadata': meta, **update}
         changed = edit_metafile(
-            metafile, pre, {'Results': None, **({'Downstream': names} if names else {})},
-            {'Metadata': run_metadata(row.get('facts')), 'Results': None,
+            metafile, pre, update,
+            {'Metadata': ran, 'Results': None,
              'Config': osp.join(row['folder'], pre + '.py'),
              **({'Downstream': names} if names else {})})
         for name, d in down:
@@ -273,6 +280,10 @@ def update_method_folders(table: dict, render: Callable, repo_root: str = '.') -
                 messages.append(f"{metafile}: {name}: no configs/**/{d['config']}.py, "
                                 'entry written without Config')
             meta = run_metadata(d.get('facts'), osp.join(repo_root, config) if config else None)
+            if table.get('seeds'):
+                meta['Seeds'] = table['seeds']
+                meta['Results Of'] = ('the mean over the seeds (tools/run_main.py --seeds); '
+                                      'the logs stay in the work_dir of each run')
             fields = {'Metadata': meta, 'Results': d['results'],
                       **({'Config': config} if config else {})}
             changed |= edit_metafile(metafile, name, fields, fields, after=pre)
