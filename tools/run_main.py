@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import os.path as osp
 import runpy
+import signal
 import subprocess
 import sys
 import time
@@ -216,9 +217,17 @@ def choose_launch(requested: str) -> str:
             raise SystemExit(f'--launch fork needs Linux (os.fork); this is {sys.platform}: '
                              'use --launch subprocess')
         return 'subprocess'
-    os.environ.setdefault('PYTORCH_NVML_BASED_CUDA_CHECK', '1')
     import torch
-    if torch.cuda.is_available():
+    before = os.environ.get('PYTORCH_NVML_BASED_CUDA_CHECK')
+    os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = '1'  # for this check only, not for the steps
+    try:
+        gpu = torch.cuda.is_available()
+    finally:
+        if before is None:
+            del os.environ['PYTORCH_NVML_BASED_CUDA_CHECK']
+        else:
+            os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = before
+    if gpu:
         if requested == 'fork':
             raise SystemExit('--launch fork: torch sees a GPU, and CUDA cannot be used in a fork '
                              'of a process whose imports touched it: use --launch subprocess '
@@ -239,10 +248,11 @@ def preload():
 
 def _run_script(command, write_end):
     """The forked child: ``python SCRIPT ARGS`` with stdout / stderr into ``write_end``.
-    multiprocessing's bootstrap ends it as an interpreter would end: a ``SystemExit`` gives its
-    code (a message: printed, exit 1), an exception its traceback and exit 1; non-daemonic
-    threads are joined, daemonic children (the dataloaders' workers) terminated, and it never
-    returns into the parent's code."""
+    multiprocessing's bootstrap ends it much as an interpreter ends: a ``SystemExit`` gives its
+    code (a message: printed, exit 1), an exception its traceback (after a ``Process ...:``
+    line) and exit 1; daemonic children (the dataloaders' workers) are terminated, non-daemonic
+    threads joined, logging flushed, and it never returns into the parent's code. What differs
+    from a new interpreter: ``atexit`` handlers do not run, and stdin is ``/dev/null``."""
     os.dup2(write_end, 1)
     os.dup2(write_end, 2)
     os.close(write_end)
@@ -281,15 +291,18 @@ PARTIAL = 'run_main.partial.json'  # wall time so far of a run not finished yet
 
 
 def read_partial(work_dir, command) -> tuple:
-    """(seconds, invocations) that earlier, interrupted invocations of the same command took
-    (those of another command are not counted)."""
+    """(seconds, invocations) that earlier, interrupted invocations of the same command took.
+    An interrupted run of another command stops the step, as a finished one does: ``--resume``
+    would go on from its checkpoint under other settings."""
     path = osp.join(ROOT, work_dir, PARTIAL) if work_dir is not None else None
     if path is None or not osp.isfile(path):
         return 0.0, 0
     with open(path) as f:
         record = json.load(f)
     if record.get('command', [None])[1:] != command[1:]:
-        return 0.0, 0
+        raise RuntimeError(f'{work_dir} holds an interrupted run of another command '
+                           f'({" ".join(record.get("command", [])[1:])}): move it away, or use '
+                           'another --root')
     return float(record['wall_s']), int(record['invocations'])
 
 
@@ -317,9 +330,12 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
             output, child = fork_script(command)
             wait, stop = (lambda: wait_forked(child)), child.terminate
         else:
+            # a session of its own, so that stopping it reaches the processes it starts
             proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            output, wait, stop = proc.stdout, proc.wait, proc.terminate
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            output, wait = proc.stdout, proc.wait
+            stop = lambda: os.killpg(proc.pid, signal.SIGTERM)  # noqa: E731
         tail = []
         try:
             with output:
@@ -332,11 +348,14 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                             write_wall(work_dir, PARTIAL, command=command,
                                        invocations=invocations + 1,
                                        wall_s=round(before + time.time() - start, 1))
+            returncode = wait()
         except BaseException:  # e.g. Ctrl-C: the step is stopped, not left running
-            stop()
+            try:
+                stop()
+            except ProcessLookupError:
+                pass
             wait()
             raise
-        returncode = wait()
         if returncode != 0:
             raise RuntimeError(f'{stage} {name} failed (exit {returncode}); command: '
                                f'{" ".join(command)}\nlast lines of {log_file}:\n'

@@ -471,3 +471,36 @@ def test_scenes_benchmark_spec_reads_the_fixture_runs(runs, repo_root):
     assert rows['mls']['probe mAP'] == '51.25' and rows['mls']['transfer box AP'] == '12.3'
     assert 'probe CF1' not in table['columns']
     cr.to_markdown(table)  # every row has every column
+
+
+def test_method_folders_take_the_runs_schedule_and_the_seed_count(tmp_path):
+    """An existing pretraining entry takes the run's Epochs and Batch Size, with a Schedule
+    note when they differ from its config (a stale note goes), and keeps its other Metadata; a
+    multi-seed table gives its downstream entries ``Seeds``."""
+    from tools.analysis_tools.method_folders import update_method_folders
+    pre, probe = 'x_scenes', 'probe_scenes'
+    folder = tmp_path / 'configs' / 'x'
+    folder.mkdir(parents=True)
+    (folder / f'{pre}.py').write_text('train_cfg = dict(max_epochs=10)\n')
+    (folder / f'{probe}.py').write_text('train_cfg = dict(max_epochs=5)\n')
+    (folder / 'metafile.yml').write_text(
+        'Collections:\n  - Name: X\nModels:\n'
+        f'  - Name: {pre}\n    In Collection: X\n    Metadata:\n      Epochs: 20\n'
+        '      Batch Size: 16\n      Training Data: built-in scenes\n'
+        '      Schedule: an old note\n    Results: null\n'
+        f'    Config: configs/x/{pre}.py\n')
+    facts = dict(max_epochs=1, batch_size=32, world_size=1, data_root='data/scenes/')
+    down = dict(group='probe', config=probe, results=[dict(
+        Task='Multi-Label Classification', Dataset='scenes', Metrics={'mAP': 25.0})],
+        facts=dict(facts, max_epochs=5, batch_size=64))
+    table = dict(seeds=3, rows=[dict(folder='configs/x', config=pre, facts=facts,
+                                     downstream=[down])])
+    update_method_folders(table, lambda row, base: '', repo_root=str(tmp_path))
+    with open(folder / 'metafile.yml') as f:
+        models = {m['Name']: m for m in yaml.safe_load(f)['Models']}
+    assert models[pre]['Metadata'] == {
+        'Epochs': 1, 'Batch Size': 32, 'Training Data': 'built-in scenes',
+        'Schedule': "1 of the config's 10 epochs (train_cfg.max_epochs=1 at launch)"}
+    meta = models[f'{pre}-pre_{probe}']['Metadata']
+    assert meta['Seeds'] == 3 and 'mean over the seeds' in meta['Results Of']
+    assert 'Schedule' not in meta and meta['Epochs'] == 5

@@ -175,7 +175,9 @@ def test_a_resumed_runs_wall_time_counts_its_interrupted_invocation(tmp_path, mo
         run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
     first, invocations = run_main.read_partial('wd', command)
     assert first >= 0.3 and invocations == 1 and not (wd / '.done').exists()
-    assert run_main.read_partial('wd', command[:2] + ['other']) == (0.0, 0)  # another command
+    with pytest.raises(RuntimeError, match='interrupted run of another command'):
+        run_main.run_step('pretrain', 'x', 'wd', command[:2] + ['other'], {},
+                          str(tmp_path / 'x.log'), launch)
     run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
     record = json.loads((wd / 'run_main.json').read_text())
     assert record['invocations'] == 2 and record['wall_s'] >= first + 0.3
@@ -204,14 +206,26 @@ def test_a_forked_step_ends_as_an_interpreter_would(tmp_path, monkeypatch):
 
 
 def test_auto_launch_forks_only_on_linux_without_a_gpu(monkeypatch):
+    """The GPU check asks NVML (``PYTORCH_NVML_BASED_CUDA_CHECK``, set for the check only)."""
     import torch
+    monkeypatch.delenv('PYTORCH_NVML_BASED_CUDA_CHECK', raising=False)
+    seen = []
+
+    def nvml_check(gpu):
+        def is_available():
+            seen.append(os.environ.get('PYTORCH_NVML_BASED_CUDA_CHECK'))
+            return gpu
+        return is_available
+
     assert run_main.choose_launch('subprocess') == 'subprocess'
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(run_main.sys, 'platform', 'linux')
+    monkeypatch.setattr(torch.cuda, 'is_available', nvml_check(True))
     assert run_main.choose_launch('auto') == 'subprocess'
     with pytest.raises(SystemExit, match='torch sees a GPU'):
         run_main.choose_launch('fork')
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert run_main.choose_launch('auto') == ('fork' if sys.platform == 'linux' else 'subprocess')
+    monkeypatch.setattr(torch.cuda, 'is_available', nvml_check(False))
+    assert run_main.choose_launch('auto') == 'fork'
+    assert seen == ['1', '1', '1'] and 'PYTORCH_NVML_BASED_CUDA_CHECK' not in os.environ
     monkeypatch.setattr(run_main.sys, 'platform', 'darwin')
     assert run_main.choose_launch('auto') == 'subprocess'
     with pytest.raises(SystemExit, match='needs Linux'):

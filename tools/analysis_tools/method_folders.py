@@ -262,17 +262,17 @@ def update_method_folders(table: dict, render: Callable, repo_root: str = '.') -
             down.append((downstream_name(pre, d['config']), d))
         names = list((old or {}).get('Downstream') or [])
         names += [n for n, _ in down if n not in names]
-        ran = run_metadata(row.get('facts'))
+        own_config = osp.join(row['folder'], pre + '.py')
+        ran = run_metadata(row.get('facts'), osp.join(repo_root, own_config))
         # an existing entry keeps its own Metadata but takes the run's schedule and batch
-        meta = {**((old or {}).get('Metadata') or {}),
-                **{k: ran[k] for k in ('Epochs', 'Batch Size') if k in ran}}
+        meta = {k: v for k, v in ((old or {}).get('Metadata') or {}).items() if k != 'Schedule'}
+        meta.update({k: ran[k] for k in ('Epochs', 'Batch Size', 'Schedule') if k in ran})
         update = {'Results': None, **({'Downstream': names} if names else {})}
         if meta != ((old or {}).get('Metadata') or {}):
             update = {'Metadata': meta, **update}
         changed = edit_metafile(
             metafile, pre, update,
-            {'Metadata': ran, 'Results': None,
-             'Config': osp.join(row['folder'], pre + '.py'),
+            {'Metadata': ran, 'Results': None, 'Config': own_config,
              **({'Downstream': names} if names else {})})
         for name, d in down:
             config = find_config(d['config'], repo_root)
