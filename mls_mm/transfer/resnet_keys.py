@@ -147,9 +147,15 @@ RESNET_DEPTHS = {
 
 def infer_resnet_widths(weights) -> dict:
     """``stem_channels`` and ``base_channels`` of OpenMMLab ResNet weights, from the shapes of
-    ``conv1.weight`` (out, 3, 7, 7) and ``layer1.0.conv1.weight`` (base, in, k, k); an empty
-    dict when either is absent (the target's defaults then apply)."""
+    the stem's last convolution (``conv1.weight``, (stem, 3, 7, 7); with ``deep_stem``, as in
+    ResNetV1c / V1d, the last of ``stem.<i>.conv.weight``, (stem, stem / 2, 3, 3)) and of
+    ``layer1.0.conv1.weight`` (base, in, k, k); an empty dict when either is absent (the
+    target's defaults then apply)."""
     stem, first = weights.get('conv1.weight'), weights.get('layer1.0.conv1.weight')
+    if stem is None:
+        deep = sorted((int(m.group(1)), key) for key in weights
+                      for m in [re.fullmatch(r'stem\.(\d+)\.conv\.weight', key)] if m)
+        stem = weights[deep[-1][1]] if deep else None
     if stem is None or first is None:
         return {}
     return dict(stem_channels=int(stem.shape[0]), base_channels=int(first.shape[0]))

@@ -227,3 +227,17 @@ def test_half_width_scenes_checkpoint_converts_to_mm_targets_only(repo_root, tmp
     for other in ('torchvision', 'detectron2'):
         with pytest.raises(ValueError, match=r'width 32 / 32 has no \w+ counterpart'):
             convert_backbone(weights, other)
+
+
+@pytest.mark.parametrize('backbone', ['ResNet', 'ResNetV1c', 'ResNetV1d'])
+def test_widths_are_inferred_for_plain_and_deep_stems(backbone):
+    """A stem of 24 channels and stages of base 16, read from the weights' shapes alone."""
+    from mmpretrain.registry import MODELS
+
+    from mls_mm.transfer.resnet_keys import infer_resnet_widths
+    model = MODELS.build(dict(type=backbone, depth=18, stem_channels=24, base_channels=16))
+    weights = model.state_dict()
+    assert ('stem.2.conv.weight' in weights) == (backbone != 'ResNet')
+    assert infer_resnet_widths(weights) == dict(stem_channels=24, base_channels=16)
+    assert infer_resnet_widths({k: v for k, v in weights.items()
+                                if not k.startswith(('conv1.', 'stem.'))}) == {}
