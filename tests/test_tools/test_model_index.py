@@ -101,8 +101,8 @@ def test_results_only_where_trained_here_and_numeric(index):
 
 
 def test_scenes_metadata_epochs_are_the_configs(index, repo_root):
-    """A scenes entry's Epochs is what its config runs, unless a Schedule note says the launch
-    changed it (the job's 1-epoch transfer of a 3-epoch config)."""
+    """A scenes entry's Epochs and Batch Size are what its config runs, unless a Schedule note
+    says the launch changed them (the job's 1-epoch transfer of a 3-epoch config)."""
     from mmengine.config import Config
     checked = 0
     for rel, meta in index[1].items():
@@ -111,5 +111,8 @@ def test_scenes_metadata_epochs_are_the_configs(index, repo_root):
                 continue
             cfg = Config.fromfile(osp.join(repo_root, m['Config']))
             assert m['Metadata']['Epochs'] == cfg.train_cfg.max_epochs, (rel, m['Name'])
+            # one process (the scenes twins' 1xb<N>): the batch is the dataloader's
+            assert m['Metadata']['Batch Size'] == cfg.train_dataloader.batch_size, \
+                (rel, m['Name'])
             checked += 1
     assert checked >= 8  # 4 pretraining twins and their probes
