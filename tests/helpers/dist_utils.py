@@ -18,6 +18,9 @@ def _init_then_run(rank, world, port, worker, args):
     try:
         worker(rank, world, *args)
     finally:
+        # every rank reaches the teardown before any tears down: on torch 2.1, a gloo rank
+        # whose peer already exited can hang in destroy_process_group (seen in make test)
+        dist.barrier()
         dist.destroy_process_group()
 
 
