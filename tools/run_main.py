@@ -21,9 +21,11 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
 3. ``probe``: the multi-label linear probe (frozen backbone) from each pretraining run and from
    random weights into ``ROOT/probe/<method>``;
 4. ``transfer``: the Mask R-CNN FPN scenes twin (``--transfer-epochs`` 1 on the first
-   ``--transfer-images`` 512 train images: a low-data transfer), through
-   ``tools/benchmarks/mmdetection/dist_train.sh`` (convert + checked load + fine-tune), into
-   ``ROOT/transfer/<method>``, and from random weights;
+   ``--transfer-images`` 512 train images: a low-data transfer): each pretraining's backbone
+   converted and checked key by key (``tools/model_converters/extract_backbone.py`` into
+   ``ROOT/backbones/<method>``), then ``tools/train.py`` from it (``CheckedPretrained``) into
+   ``ROOT/transfer/<method>``, and from random weights. These are the two steps of
+   ``tools/benchmarks/mmdetection/dist_train.sh`` on one process, without torchrun;
 5. ``tables``: ``tools/analysis_tools/collect_results.py`` -> ``ROOT/results.md`` (and, with
    ``--update-method-folders``, the method folders' README tables and metafiles), with each
    pretraining's images seen and wall time (``run_main.json`` in its work_dir);
@@ -87,8 +89,7 @@ def parse_args(argv=None):
                         'this process, which imported torch and the OpenMMLab packages once '
                         '(4-8 s of start-up saved per step, the same numbers); subprocess '
                         'starts a new interpreter; auto (default): fork on Linux when torch '
-                        'sees no GPU (CUDA does not survive a fork), else subprocess. '
-                        'Shell-script steps (the transfers) always run as subprocesses')
+                        'sees no GPU (CUDA does not survive a fork), else subprocess')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
     return parser.parse_args(argv)
 
@@ -149,15 +150,21 @@ def _seed_steps(args, py, data, root, seed):
     for method in args.methods + ['random']:
         work_dir = f'{root}/transfer/{method}'
         if method == 'random':
-            command = [py, 'tools/train.py', TRANSFER, '--work-dir', work_dir, '--resume',
-                       '--cfg-options', 'model.backbone.init_cfg=None', *short]
-            env = {}
+            init = ['model.backbone.init_cfg=None']
         else:
-            command = ['bash', 'tools/benchmarks/mmdetection/dist_train.sh', TRANSFER,
-                       f'{root}/pretrain/{method}', '1', '--resume', '--cfg-options', *short]
-            # the 1-process launch runs on the CPU when there is no GPU: asked for explicitly
-            env = dict(WORK_DIR=work_dir, PYTHON=py, MLS_MM_ALLOW_CPU_DIST='1')
-        steps.append(('transfer', method, work_dir, command, env))
+            # the online backbone in mmdet's keys, checked against the config's backbone
+            backbone_dir = f'{root}/backbones/{method}'
+            backbone = f'{backbone_dir}/mmdet_backbone.pth'
+            steps.append(('transfer', f'{method} backbone', backbone_dir,
+                          [py, 'tools/model_converters/extract_backbone.py',
+                           f'{LAST}{root}/pretrain/{method}', backbone, '--target', 'mmdet',
+                           '--config', TRANSFER], {}))
+            # as init_targets.init_cfg_options gives them: the file's keys have no prefix
+            init = [f'model.backbone.init_cfg.checkpoint={backbone}',
+                    'model.backbone.init_cfg.prefix=']
+        steps.append(('transfer', method, work_dir,
+                      [py, 'tools/train.py', TRANSFER, '--work-dir', work_dir, '--resume',
+                       '--cfg-options', *init, *short], {}))
     return steps
 
 

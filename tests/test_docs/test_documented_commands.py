@@ -56,6 +56,8 @@ INSTALL = f'{STACK}/test_install_decisions.py'
 TENSORBOARD_RUN = f'{USER_TOOLS}/test_tensorboard.py::test_training_writes_the_loss_to_tensorboard_events'
 FULL_SIZE = 'tests/test_benchmarks/test_full_size_configs.py'
 MIM = 'tests/test_tools/test_mim.py'
+RUN_MAIN_TRANSFER = ('tests/test_tools/test_run_main.py::'
+                     'test_the_transfer_steps_fine_tune_the_converted_backbone')
 PROBE_RUN = f'{THIS}::test_probe_from_a_pretraining_run_then_test_py_and_dist_test_sh'
 
 #: (pattern searched in the command, the tests that run its code path). Node ids may use the
@@ -77,6 +79,14 @@ COVERAGE = [
         'tests/test_tools/test_run_main.py::test_plan_covers_every_stage_and_method',
         'tests/test_tools/test_run_main.py::test_done_runs_are_skipped_and_checkpoints_resolved',
         'tests/test_tools/test_run_main.py::test_a_failing_step_names_its_command_and_log']),
+    # the main job's transfer: its two steps (convert, then fine-tune from the file)
+    (r'^tools/model_converters/extract_backbone\.py work_dirs/main/pretrain/<method>/\S+\.pth '
+     r'work_dirs/main/backbones/<method>/\S+ --target mmdet --config '
+     r'configs/benchmarks/mmdetection/scenes/\S+$', [RUN_MAIN_TRANSFER]),
+    (r'^tools/train\.py configs/benchmarks/mmdetection/scenes/\S+ --work-dir '
+     r'work_dirs/main/transfer/<method> --cfg-options model\.backbone\.init_cfg\.checkpoint='
+     r'work_dirs/main/backbones/<method>/\S+ model\.backbone\.init_cfg\.prefix= ',
+     [RUN_MAIN_TRANSFER]),
     (r'^(\.venv/bin/python )?tools/run_main\.py --seeds 0 1 2 --root \S+( --update-method-folders)?$', [
         'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
         'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
@@ -369,7 +379,7 @@ def test_make_targets_run_the_documented_tools():
     for stage in ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures'):
         assert re.search(rf'^\[\d+/\d+\] {stage}: ', out, re.M), (stage, out[-3000:])
     for tool in ('tools/generate_scenes.py --out data/scenes', 'tools/train.py',
-                 'tools/benchmarks/mmdetection/dist_train.sh',
+                 'tools/model_converters/extract_backbone.py',
                  'tools/analysis_tools/collect_results.py', 'tools/analysis_tools/plot_curves.py',
                  'tools/analysis_tools/mls_neighbours.py'):
         assert tool in out, tool

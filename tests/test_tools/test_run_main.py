@@ -16,8 +16,14 @@ def test_plan_covers_every_stage_and_method(capsys):
     out = capsys.readouterr().out
     for method in ('mocov2', 'simsiam', 'mls', 'bam'):
         assert f'pretrain: {method}' in out and f'--work-dir wd/pretrain/{method}' in out
-        assert f'transfer: {method}' in out and f'WORK_DIR=wd/transfer/{method}' in out
-        assert f'$(cat wd/pretrain/{method}/last_checkpoint)' in out
+        # the transfer: the backbone converted (checked), then tools/train.py from it
+        backbone = f'wd/backbones/{method}/mmdet_backbone.pth'
+        assert f'transfer: {method} backbone' in out and \
+            f'$(cat wd/pretrain/{method}/last_checkpoint) {backbone} --target mmdet' in out
+        assert f'transfer: {method}\n' in out and f'--work-dir wd/transfer/{method}' in out
+        assert f'model.backbone.init_cfg.checkpoint={backbone}' in out
+        assert f'model.backbone.init_cfg.checkpoint=$(cat wd/pretrain/{method}/' \
+            'last_checkpoint)' in out  # the probe
     assert 'probe: random' in out and 'transfer: random' in out
     assert out.count('model.backbone.init_cfg=None') == 2   # random init is asked for by name
     assert out.count('randomness.seed=0') == 14  # 4 pretrainings, 5 probes, 5 transfers
@@ -79,7 +85,7 @@ def test_several_seeds_get_their_own_roots_and_one_table(capsys):
         assert f'--work-dir wd/seed_{seed}/pretrain/mls' in out
         assert f'$(cat wd/seed_{seed}/pretrain/bam/last_checkpoint)' in out
         assert out.count(f'randomness.seed={seed}') == 14
-    assert 'wd/pretrain' not in out
+    assert 'wd/pretrain' not in out and 'wd/backbones' not in out
     assert out.count('a.b=1') == 28  # every training run of both seeds
     assert '--seed-roots wd/seed_3 wd/seed_7' in out and '--out wd/results.md' in out
 
@@ -112,6 +118,35 @@ def test_the_seeds_command_on_a_tiny_case(tmp_path):
     expected = f'{statistics.mean(maps):.2f} ± {statistics.stdev(maps):.2f}'
     assert expected in table, (expected, table)
     assert '| MoCo v2 | ' + str(data) + ' | 1 | 32 (1x32) | 64 |' in table
+
+
+def test_the_transfer_steps_fine_tune_the_converted_backbone(tmp_path):
+    """The transfer stage for real on a tiny case: the pretraining's online backbone, converted
+    to mmdet's keys, equals the checkpoint's ``backbone.*`` tensor for tensor, and the
+    fine-tuning loads exactly that file (``CheckedPretrained``) and is evaluated."""
+    import subprocess
+    import torch
+    root, data = tmp_path / 'runs', tmp_path / 'scenes'
+    subprocess.run([sys.executable, 'tools/run_main.py', '--root', str(root), '--data', str(data),
+                    '--num-train', '32', '--num-val', '8', '--methods', 'mocov2',
+                    '--stages', 'data', 'pretrain', 'transfer', '--transfer-images', '8',
+                    '--cfg-options', 'train_cfg.max_epochs=1', 'custom_hooks=[]'],
+                   cwd=run_main.ROOT, check=True, capture_output=True, text=True)
+    pretrained = torch.load((root / 'pretrain/mocov2/last_checkpoint').read_text().strip(),
+                            map_location='cpu', weights_only=False)['state_dict']
+    backbone = root / 'backbones/mocov2/mmdet_backbone.pth'
+    converted = torch.load(backbone, map_location='cpu', weights_only=False)['state_dict']
+    expected = {k[len('backbone.'):]: v for k, v in pretrained.items()
+                if k.startswith('backbone.')}
+    assert converted.keys() == expected.keys()
+    assert all(torch.equal(converted[k], expected[k]) for k in expected)
+    for method in ('mocov2', 'random'):
+        log = (root / f'transfer/{method}.log').read_text()
+        assert 'coco/bbox_mAP' in log, log[-2000:]
+        assert (root / f'transfer/{method}/.done').exists()
+    log = (root / 'transfer/mocov2.log').read_text()
+    assert f'CheckedPretrained: loaded {len(expected)} keys' in log and str(backbone) in log
+    assert 'CheckedPretrained' not in (root / 'transfer/random.log').read_text()
 
 
 def test_a_failing_forked_script_names_its_error_and_log(tmp_path, monkeypatch):
