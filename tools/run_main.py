@@ -57,6 +57,7 @@ PRETRAIN = dict(
     bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py')
 PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
+DOWNSTREAM = ('probe', 'transfer')  # the table's column groups: the downstream runs of the job
 STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
 LAST = '@last_checkpoint:'  # resolved when the step runs: the checkpoint the run dir names
 PROGRESS = ('Epoch(train)', 'Epoch(val)', 'coco/bbox_mAP', 'multi-label/mAP', 'Error', 'error:')
@@ -111,7 +112,8 @@ def plan(args):
         [f'{args.root}/seed_{seed}' for seed in args.seeds]
     for seed, root in zip(args.seeds, roots):
         steps += _seed_steps(args, py, data, root, seed)
-    tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md']
+    tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md',
+              '--downstream', *DOWNSTREAM]
     tables += ['--root', roots[0]] if len(roots) == 1 else ['--seed-roots', *roots]
     if args.update_method_folders:
         tables.append('--update-method-folders')

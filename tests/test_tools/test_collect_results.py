@@ -193,6 +193,22 @@ def test_default_spec_on_an_empty_root(tmp_path):
     assert 'probe mAP' in table['columns'] and 'transfer mask AP' in table['columns']
 
 
+def test_downstream_keeps_only_the_named_column_groups(runs, tmp_path, capsys):
+    """``--downstream probe transfer`` (the main job's): no finetune column, and no note
+    about a finetune run that the job never makes; a name the spec lacks is refused."""
+    root, out = runs, tmp_path / 'results.md'
+    cr.main(['--root', str(root), '--out', str(out), '--downstream', 'probe', 'transfer'])
+    written = out.read_text()
+    header = written.splitlines()[0]
+    assert 'probe mAP' in header and 'transfer box AP' in header
+    assert 'finetune' not in written
+    cr.main(['--root', str(root), '--out', str(out)])
+    assert 'finetune top-1' in out.read_text()  # the default spec keeps every group
+    with pytest.raises(ValueError, match=r'--downstream segmentation: not in the spec.*probe'):
+        cr.main(['--root', str(root), '--out', str(out), '--downstream', 'probe',
+                 'segmentation'])
+
+
 def test_readme_markers_idempotent(runs, tmp_path):
     root, spec = runs
     readme = str(tmp_path / 'README.md')

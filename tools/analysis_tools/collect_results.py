@@ -33,6 +33,8 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
         metrics: [{name: top-1, keys: [accuracy/top1]}]
 
 ``scale`` multiplies the logged value (mmdet logs AP in [0, 1]); ``digits`` defaults to 2.
+``--downstream NAME ...`` keeps only those column groups of the spec (``tools/run_main.py``:
+``probe transfer``, the downstream runs it makes).
 """
 import argparse
 import copy
@@ -86,6 +88,20 @@ def load_spec(path=None) -> dict:
         return copy.deepcopy(DEFAULT_SPEC)
     from mmengine.config import Config
     return Config.fromfile(path, import_custom_modules=False).to_dict()
+
+
+def select_downstream(spec: dict, names) -> list:
+    """The spec's downstream column groups named in ``names``, in the spec's order.
+
+    Raises:
+        ValueError: naming a group that the spec does not have.
+    """
+    known = [group['name'] for group in spec.get('downstream', [])]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f'--downstream {" ".join(unknown)}: not in the spec\'s downstream '
+                         f'({", ".join(known)})')
+    return [group for group in spec['downstream'] if group['name'] in names]
 
 
 def _epochs(f):
@@ -319,8 +335,12 @@ def main(argv=None):
     parser.add_argument('--update-method-folders', action='store_true',
                         help="write each method folder's README table and metafile entries "
                              '(downstream entries linked from the pretraining entry)')
+    parser.add_argument('--downstream', nargs='+', metavar='NAME',
+                        help="only these column groups of the spec's downstream (default: all)")
     args = parser.parse_args(argv)
     spec = load_spec(args.spec)
+    if args.downstream:
+        spec['downstream'] = select_downstream(spec, args.downstream)
     if args.seed_roots and args.root:
         parser.error('--root and --seed-roots exclude each other')
     if args.seed_roots:
