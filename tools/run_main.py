@@ -25,7 +25,7 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
    converted and checked key by key (``tools/model_converters/extract_backbone.py`` into
    ``ROOT/backbones/<method>``), then ``tools/train.py`` from it (``CheckedPretrained``) into
    ``ROOT/transfer/<method>``, and from random weights. These are the two steps of
-   ``tools/benchmarks/mmdetection/dist_train.sh`` on one process, without torchrun;
+   ``tools/benchmarks/mmdetection/dist_train.sh``, each a step of its own, without torchrun;
 5. ``tables``: ``tools/analysis_tools/collect_results.py`` -> ``ROOT/results.md`` (and, with
    ``--update-method-folders``, the method folders' README tables and metafiles), with each
    pretraining's images seen and wall time (``run_main.json`` in its work_dir);
@@ -57,7 +57,6 @@ PRETRAIN = dict(
     bam='configs/bam/bam_resnet18_1xb32-coslr-10e_scenes.py')
 PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
-DOWNSTREAM = ('probe', 'transfer')  # the table's column groups: the downstream runs of the job
 STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
 LAST = '@last_checkpoint:'  # resolved when the step runs: the checkpoint the run dir names
 PROGRESS = ('Epoch(train)', 'Epoch(val)', 'coco/bbox_mAP', 'multi-label/mAP', 'Error', 'error:')
@@ -112,8 +111,7 @@ def plan(args):
         [f'{args.root}/seed_{seed}' for seed in args.seeds]
     for seed, root in zip(args.seeds, roots):
         steps += _seed_steps(args, py, data, root, seed)
-    tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md',
-              '--downstream', *DOWNSTREAM]
+    tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md']
     tables += ['--root', roots[0]] if len(roots) == 1 else ['--seed-roots', *roots]
     if args.update_method_folders:
         tables.append('--update-method-folders')
@@ -184,30 +182,74 @@ def resolve(argument: str, dry_run: bool = False) -> str:
         return head + f.read().strip()
 
 
+def config_files(path: str) -> list:
+    """``path`` and, recursively, the ``_base_`` files it inherits (read from the file's
+    syntax, not executed); a package's base (``mmdet::...``) by its name."""
+    import ast
+    files = [path]
+    with open(path) as f:
+        tree = ast.parse(f.read(), filename=path)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets):
+            bases = ast.literal_eval(node.value)
+            for base in [bases] if isinstance(bases, str) else bases:
+                files += [base] if '::' in base else \
+                    config_files(osp.normpath(osp.join(osp.dirname(path), base)))
+    return files
+
+
+def config_digest(command) -> dict:
+    """{config argument: sha256 of it and every file it inherits} for each configs/ file the
+    command names: a run is reused only under the configs that made it."""
+    import hashlib
+    digests = {}
+    for argument in command[2:]:
+        path = osp.join(ROOT, argument)
+        if argument.startswith('configs/') and argument.endswith('.py') and osp.isfile(path):
+            digest = hashlib.sha256()
+            for file in config_files(path):
+                digest.update(file.encode() if '::' in file else osp.relpath(file, ROOT).encode())
+                if '::' not in file:
+                    with open(file, 'rb') as f:
+                        digest.update(f.read())
+            digests[argument] = digest.hexdigest()
+    return digests
+
+
 def check_same_command(work_dir, command):
     """A finished run is reused only for the command that made it (seed, data, options,
-    config); anything else stops, naming the run, so that no table mixes two settings."""
+    config) and under the same config files (the config and its ``_base_`` files, by
+    content); anything else stops, naming the run, so that no table mixes two settings."""
     record = osp.join(ROOT, work_dir, 'run_main.json')
     if not osp.isfile(record):
         raise RuntimeError(f'{work_dir} is marked done but has no run_main.json (made by an '
                            'older mls_mm): move it away, or use another --root')
     with open(record) as f:
-        before = json.load(f)['command']
+        record = json.load(f)
+    before = record['command']
     now = [resolve(argument) for argument in command]
     if before[1:] != now[1:]:  # [0] is the interpreter, which may move
         changed = [a for a in now[1:] if a not in before] + \
             [f'(was) {a}' for a in before[1:] if a not in now]
         raise RuntimeError(f'{work_dir} was made by another command ({" ".join(changed)}): '
                            'move it away, or use another --root')
+    if 'configs' not in record:
+        raise RuntimeError(f'{work_dir} has no config digest in its run_main.json (made by an '
+                           'older mls_mm): move it away, or use another --root')
+    changed = [c for c, d in config_digest(now).items() if record['configs'].get(c) != d]
+    if changed:
+        raise RuntimeError(f'{work_dir} was made under other contents of {", ".join(changed)} '
+                           '(or a file it inherits): move it away, or use another --root')
 
 
 PARTIAL = 'run_main.partial.json'  # wall time so far of a run not finished yet
 
 
-def read_partial(work_dir, command) -> tuple:
+def read_partial(work_dir, command, configs=None) -> tuple:
     """(seconds, invocations) that earlier, interrupted invocations of the same command took.
-    An interrupted run of another command stops the step, as a finished one does: ``--resume``
-    would go on from its checkpoint under other settings."""
+    An interrupted run of another command, or under other config files, stops the step, as a
+    finished one does: ``--resume`` would go on from its checkpoint under other settings."""
     path = osp.join(ROOT, work_dir, PARTIAL) if work_dir is not None else None
     if path is None or not osp.isfile(path):
         return 0.0, 0
@@ -216,6 +258,10 @@ def read_partial(work_dir, command) -> tuple:
     if record.get('command', [None])[1:] != command[1:]:
         raise RuntimeError(f'{work_dir} holds an interrupted run of another command '
                            f'({" ".join(record.get("command", [])[1:])}): move it away, or use '
+                           'another --root')
+    if configs is not None and record.get('configs', configs) != configs:
+        raise RuntimeError(f'{work_dir} holds an interrupted run made under other contents of '
+                           f'{", ".join(configs)} (or a file it inherits): move it away, or use '
                            'another --root')
     return float(record['wall_s']), int(record['invocations'])
 
@@ -235,7 +281,8 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
     counts the interrupted invocations too (up to their last progress line)."""
     command = [resolve(argument) for argument in command]
     start = time.time()
-    before, invocations = read_partial(work_dir, command)
+    configs = config_digest(command)  # the config files as the run starts
+    before, invocations = read_partial(work_dir, command, configs)
     if work_dir is not None:
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
@@ -259,7 +306,7 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                     if any(mark in line for mark in PROGRESS):
                         print(f'    {line.rstrip()[:160]}', flush=True)
                         if work_dir is not None:
-                            write_wall(work_dir, PARTIAL, command=command,
+                            write_wall(work_dir, PARTIAL, command=command, configs=configs,
                                        invocations=invocations + 1,
                                        wall_s=round(before + time.time() - start, 1))
             returncode = wait()
@@ -276,7 +323,7 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                                + ''.join(tail))
     if work_dir is not None:
         write_wall(work_dir, 'run_main.json', wall_s=round(before + time.time() - start, 1),
-                   invocations=invocations + 1, command=command)
+                   invocations=invocations + 1, command=command, configs=configs)
         if osp.exists(osp.join(ROOT, work_dir, PARTIAL)):
             os.remove(osp.join(ROOT, work_dir, PARTIAL))
         open(osp.join(ROOT, work_dir, '.done'), 'w').close()

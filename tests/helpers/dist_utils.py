@@ -2,6 +2,7 @@
 import os
 import socket
 import sys
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -19,7 +20,8 @@ OLD_TORCH = tuple(int(v) for v in torch.__version__.split('+')[0].split('.')[:2]
 
 def _init_then_run(rank, world, port, worker, args):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    # a rank left waiting for a peer that died fails after 5 minutes instead of gloo's 30
+    dist.init_process_group('gloo', rank=rank, world_size=world, timeout=timedelta(minutes=5))
     worker(rank, world, *args)  # a failure ends this process: mp.spawn then stops the others
     dist.barrier()  # every rank reaches the teardown before any tears down
     if OLD_TORCH:

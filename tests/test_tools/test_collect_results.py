@@ -193,20 +193,24 @@ def test_default_spec_on_an_empty_root(tmp_path):
     assert 'probe mAP' in table['columns'] and 'transfer mask AP' in table['columns']
 
 
-def test_downstream_keeps_only_the_named_column_groups(runs, tmp_path, capsys):
-    """``--downstream probe transfer`` (the main job's): no finetune column, and no note
-    about a finetune run that the job never makes; a name the spec lacks is refused."""
-    root, out = runs, tmp_path / 'results.md'
-    cr.main(['--root', str(root), '--out', str(out), '--downstream', 'probe', 'transfer'])
+def test_a_group_without_any_run_is_left_out(runs, tmp_path):
+    """The default spec on the fixture runs: no row has a finetune run, so the table has no
+    finetune column and one note instead of a 'no run' note per method; the transfer group,
+    with MLS's run, stays, 'missing' where a method has none."""
+    (root, _), out = runs, tmp_path / 'results.md'
+    cr.main(['--root', root, '--out', str(out)])
     written = out.read_text()
-    header = written.splitlines()[0]
-    assert 'probe mAP' in header and 'transfer box AP' in header
-    assert 'finetune' not in written
-    cr.main(['--root', str(root), '--out', str(out)])
-    assert 'finetune top-1' in out.read_text()  # the default spec keeps every group
-    with pytest.raises(ValueError, match=r'--downstream segmentation: not in the spec.*probe'):
-        cr.main(['--root', str(root), '--out', str(out), '--downstream', 'probe',
-                 'segmentation'])
+    header, _, *lines = written.splitlines()
+    assert 'finetune' not in header and 'transfer box AP' in header
+    (mls, ) = [line for line in lines if line.startswith('| MLS |')]
+    cells = dict(zip(header.split(' | '), mls.split(' | ')))
+    assert cells['transfer box AP'] == '12.3' and cells['probe mAP'] == '51.25'
+    assert f'finetune: no runs under `{root}/finetune/`, so no finetune columns' in written
+    assert 'finetune: no run (' not in written
+    assert 'MoCo v2, transfer: no run' in written  # a group with a run elsewhere keeps its note
+    # three seed roots, none with a finetune run: left out of the mean ± std table too
+    cr.main(['--seed-roots', root, root, root, '--out', str(out)])
+    assert 'finetune' not in out.read_text().splitlines()[0]
 
 
 def test_readme_markers_idempotent(runs, tmp_path):

@@ -51,6 +51,10 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
     (step, ) = run_main.plan(run_main.parse_args(['--root', 'wd', '--methods', 'mocov2',
                                                   '--stages', 'pretrain']))
     (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=step[3])))
+    with pytest.raises(RuntimeError, match='no config digest'):
+        run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
+    (run_dir / 'run_main.json').write_text(json.dumps(dict(
+        wall_s=1.0, command=step[3], configs=run_main.config_digest(step[3]))))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
@@ -60,6 +64,38 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
                        '--cfg-options', 'train_cfg.max_epochs=1'])
     with pytest.raises(ValueError, match='seed twice'):
         run_main.main(['--root', 'wd', '--seeds', '1', '1', '--dry-run'])
+
+
+def test_a_done_run_is_reused_only_under_the_same_config_files(tmp_path, monkeypatch, capsys):
+    """The record of a finished run holds a digest of its config and every ``_base_`` file it
+    inherits (by content; a package base by name): editing an inherited file makes the job stop
+    at that run instead of reusing it, naming the config."""
+    import hashlib
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    (tmp_path / 'configs' / '_base_').mkdir(parents=True)
+    (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 1\n")
+    (tmp_path / 'configs' / 'a.py').write_text(
+        "_base_ = ['./_base_/b.py', 'mmdet::c.py']\ny = {{_base_.x}}\n")
+    a = str(tmp_path / 'configs' / 'a.py')
+    assert run_main.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'), 'mmdet::c.py']
+    command = ['python', 'tools/train.py', 'configs/a.py', '--cfg-options', 'k=v']
+    expected = hashlib.sha256(b'configs/a.py' + (tmp_path / 'configs/a.py').read_bytes()
+                              + b'configs/_base_/b.py' + b'x = 1\n' + b'mmdet::c.py')
+    assert run_main.config_digest(command) == {'configs/a.py': expected.hexdigest()}
+    run_dir = tmp_path / 'wd'
+    run_dir.mkdir()
+    (run_dir / 'run_main.json').write_text(json.dumps(dict(
+        wall_s=1.0, command=command, configs=run_main.config_digest(command))))
+    run_main.check_same_command('wd', command)  # unchanged: reused
+    (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 2\n")
+    with pytest.raises(RuntimeError, match=r'wd was made under other contents of configs/a\.py'):
+        run_main.check_same_command('wd', command)
+    # an interrupted run resumed under the edited file stops too
+    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(
+        command=command, configs={'configs/a.py': expected.hexdigest()}, wall_s=3.0,
+        invocations=1)))
+    with pytest.raises(RuntimeError, match='interrupted run made under other contents'):
+        run_main.read_partial('wd', command, run_main.config_digest(command))
 
 
 def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):
@@ -126,12 +162,14 @@ def test_the_transfer_steps_fine_tune_the_converted_backbone(tmp_path):
     fine-tuning loads exactly that file (``CheckedPretrained``) and is evaluated."""
     import subprocess
     import torch
+    from mls_mm.transfer.init_targets import init_cfg_options
     root, data = tmp_path / 'runs', tmp_path / 'scenes'
-    subprocess.run([sys.executable, 'tools/run_main.py', '--root', str(root), '--data', str(data),
-                    '--num-train', '32', '--num-val', '8', '--methods', 'mocov2',
-                    '--stages', 'data', 'pretrain', 'transfer', '--transfer-images', '8',
-                    '--cfg-options', 'train_cfg.max_epochs=1', 'custom_hooks=[]'],
-                   cwd=run_main.ROOT, check=True, capture_output=True, text=True)
+    job = [sys.executable, 'tools/run_main.py', '--root', str(root), '--data', str(data),
+           '--num-train', '32', '--num-val', '8', '--methods', 'mocov2',
+           '--stages', 'data', 'pretrain', 'transfer', '--transfer-images', '8',
+           '--cfg-options', 'train_cfg.max_epochs=1', 'custom_hooks=[]']
+    out = subprocess.run(job, cwd=run_main.ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     pretrained = torch.load((root / 'pretrain/mocov2/last_checkpoint').read_text().strip(),
                             map_location='cpu', weights_only=False)['state_dict']
     backbone = root / 'backbones/mocov2/mmdet_backbone.pth'
@@ -147,6 +185,15 @@ def test_the_transfer_steps_fine_tune_the_converted_backbone(tmp_path):
     log = (root / 'transfer/mocov2.log').read_text()
     assert f'CheckedPretrained: loaded {len(expected)} keys' in log and str(backbone) in log
     assert 'CheckedPretrained' not in (root / 'transfer/random.log').read_text()
+    # the fine-tuning's options are those dist_train.sh takes from the converter
+    (step, ) = [s for s in run_main.plan(run_main.parse_args(job[2:]))
+                if s[:2] == ('transfer', 'mocov2')]
+    assert set(init_cfg_options(run_main.TRANSFER, str(backbone))) <= set(step[3])
+    # a second invocation reuses every run, the backbone's included
+    again = subprocess.run(job, cwd=run_main.ROOT, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    for name in ('mocov2 backbone', 'mocov2', 'random'):
+        assert f'transfer: {name}: done before, skipped' in again.stdout
 
 
 def test_a_failing_forked_script_names_its_error_and_log(tmp_path, monkeypatch):

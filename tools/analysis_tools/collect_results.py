@@ -33,8 +33,9 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
         metrics: [{name: top-1, keys: [accuracy/top1]}]
 
 ``scale`` multiplies the logged value (mmdet logs AP in [0, 1]); ``digits`` defaults to 2.
-``--downstream NAME ...`` keeps only those column groups of the spec (``tools/run_main.py``:
-``probe transfer``, the downstream runs it makes).
+A downstream group of which no method has a run (no launch folder under any row's run
+folder, in any seed) is left out of the table, with one note saying so: the main job makes no
+``finetune`` runs, so its table has no column that could only read ``missing``.
 """
 import argparse
 import copy
@@ -88,20 +89,6 @@ def load_spec(path=None) -> dict:
         return copy.deepcopy(DEFAULT_SPEC)
     from mmengine.config import Config
     return Config.fromfile(path, import_custom_modules=False).to_dict()
-
-
-def select_downstream(spec: dict, names) -> list:
-    """The spec's downstream column groups named in ``names``, in the spec's order.
-
-    Raises:
-        ValueError: naming a group that the spec does not have.
-    """
-    known = [group['name'] for group in spec.get('downstream', [])]
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ValueError(f'--downstream {" ".join(unknown)}: not in the spec\'s downstream '
-                         f'({", ".join(known)})')
-    return [group for group in spec['downstream'] if group['name'] in names]
 
 
 def _epochs(f):
@@ -244,6 +231,27 @@ def _mean_metrics(entries_per_seed, entry):
     return dict(entry, Metrics=metrics)
 
 
+def drop_groups_without_runs(tables: list, spec: dict, roots: list) -> list:
+    """Leave out of every table the downstream groups that no row of any table has a run for
+    (their columns, cells and per-row 'no run' notes), with one note per group instead."""
+    for group in spec.get('downstream', []):
+        name = group['name']
+        if any(d['group'] == name for t in tables for r in t['rows'] for d in r['downstream']):
+            continue
+        columns = {f"{name} {m['name']}".strip() for m in group['metrics']}
+        folders = ', '.join(f"`{osp.join(r, group['run'].split('{method}')[0])}`"
+                            for r in roots)
+        for table in tables:
+            table['columns'] = [c for c in table['columns'] if c not in columns]
+            for row in table['rows']:
+                for column in columns:
+                    row['cells'].pop(column, None)
+            absent = tuple(f"{row['title']}, {name}: no run (" for row in table['rows'])
+            table['notes'] = [n for n in table['notes'] if not n.startswith(absent)]
+            table['notes'].append(f'{name}: no runs under {folders}, so no {name} columns')
+    return tables
+
+
 def aggregate_seeds(tables: list) -> dict:
     """One table from the tables of runs that differ only in their seed (same spec).
 
@@ -335,20 +343,18 @@ def main(argv=None):
     parser.add_argument('--update-method-folders', action='store_true',
                         help="write each method folder's README table and metafile entries "
                              '(downstream entries linked from the pretraining entry)')
-    parser.add_argument('--downstream', nargs='+', metavar='NAME',
-                        help="only these column groups of the spec's downstream (default: all)")
     args = parser.parse_args(argv)
     spec = load_spec(args.spec)
-    if args.downstream:
-        spec['downstream'] = select_downstream(spec, args.downstream)
     if args.seed_roots and args.root:
         parser.error('--root and --seed-roots exclude each other')
     if args.seed_roots:
-        table = aggregate_seeds([collect(spec, r) for r in args.seed_roots])
+        tables = drop_groups_without_runs([collect(spec, r) for r in args.seed_roots], spec,
+                                          args.seed_roots)
+        table = aggregate_seeds(tables)
         root = osp.dirname(osp.normpath(args.seed_roots[0]))
     else:
         root = args.root or spec.get('root', '.')
-        table = collect(spec, root)
+        (table, ) = drop_groups_without_runs([collect(spec, root)], spec, [root])
     out = args.out or osp.join(root, 'results.md')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     text = to_markdown(table) + footnote(table['notes'], table.get('seeds'))
