@@ -84,7 +84,7 @@ COVERAGE = [
      r'work_dirs/main/backbones/<method>/\S+ --target mmdet --config '
      r'configs/benchmarks/mmdetection/scenes/\S+$', [RUN_MAIN_TRANSFER]),
     (r'^tools/train\.py configs/benchmarks/mmdetection/scenes/\S+ --work-dir '
-     r'work_dirs/main/transfer/<method> --cfg-options model\.backbone\.init_cfg\.checkpoint='
+     r'work_dirs/main/transfer/<method> --resume --cfg-options model\.backbone\.init_cfg\.checkpoint='
      r'work_dirs/main/backbones/<method>/\S+ model\.backbone\.init_cfg\.prefix= ',
      [RUN_MAIN_TRANSFER]),
     (r'^(\.venv/bin/python )?tools/run_main\.py --seeds 0 1 2 --root \S+( --update-method-folders)?$', [
