@@ -51,10 +51,10 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
     (step, ) = run_main.plan(run_main.parse_args(['--root', 'wd', '--methods', 'mocov2',
                                                   '--stages', 'pretrain']))
     (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=step[3])))
-    with pytest.raises(RuntimeError, match='no config digest'):
+    with pytest.raises(RuntimeError, match='no digest of its inputs'):
         run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     (run_dir / 'run_main.json').write_text(json.dumps(dict(
-        wall_s=1.0, command=step[3], configs=run_main.config_digest(step[3]))))
+        wall_s=1.0, command=step[3], inputs=run_main.input_digest(step[3]))))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
@@ -66,36 +66,61 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
         run_main.main(['--root', 'wd', '--seeds', '1', '1', '--dry-run'])
 
 
-def test_a_done_run_is_reused_only_under_the_same_config_files(tmp_path, monkeypatch, capsys):
-    """The record of a finished run holds a digest of its config and every ``_base_`` file it
-    inherits (by content; a package base by name): editing an inherited file makes the job stop
-    at that run instead of reusing it, naming the config."""
+def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path, monkeypatch):
+    """The record of a finished run holds a digest of what it read: its config with every
+    ``_base_`` file it inherits (by content; a package base by name and installed version) and
+    the checkpoint it starts from. Editing an inherited file, or redoing the pretraining that
+    wrote the checkpoint, makes the job stop at that run instead of reusing it, naming the
+    input; so does an interrupted run, and one whose record predates the digest."""
     import hashlib
+    from importlib.metadata import version
     monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
     (tmp_path / 'configs' / '_base_').mkdir(parents=True)
     (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 1\n")
     (tmp_path / 'configs' / 'a.py').write_text(
-        "_base_ = ['./_base_/b.py', 'mmdet::c.py']\ny = {{_base_.x}}\n")
+        "_base_ = ['./_base_/b.py', 'mmengine::c.py']\ny = {{_base_.x}}\n")
     a = str(tmp_path / 'configs' / 'a.py')
-    assert run_main.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'), 'mmdet::c.py']
-    command = ['python', 'tools/train.py', 'configs/a.py', '--cfg-options', 'k=v']
-    expected = hashlib.sha256(b'configs/a.py' + (tmp_path / 'configs/a.py').read_bytes()
-                              + b'configs/_base_/b.py' + b'x = 1\n' + b'mmdet::c.py')
-    assert run_main.config_digest(command) == {'configs/a.py': expected.hexdigest()}
+    assert run_main.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'),
+                                        'mmengine::c.py']
+    checkpoint = tmp_path / 'pretrain' / 'epoch_10.pth'
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b'weights of the first pretraining')
+    command = ['python', 'tools/train.py', 'configs/a.py', '--cfg-options',
+               f'model.backbone.init_cfg.checkpoint={checkpoint}', 'k=v']
+    config = hashlib.sha256(b'configs/a.py' + (tmp_path / 'configs/a.py').read_bytes()
+                            + b'configs/_base_/b.py' + b'x = 1\n'
+                            + f'mmengine::c.py@{version("mmengine")}'.encode())
+    weights = hashlib.sha256(b'weights of the first pretraining')
+    first = {'configs/a.py': config.hexdigest(), str(checkpoint): weights.hexdigest()}
+    assert run_main.input_digest(command) == first
+    # a file in the run's own work_dir is its output, not an input
+    assert run_main.input_digest(command, 'pretrain') == {'configs/a.py': config.hexdigest()}
     run_dir = tmp_path / 'wd'
     run_dir.mkdir()
-    (run_dir / 'run_main.json').write_text(json.dumps(dict(
-        wall_s=1.0, command=command, configs=run_main.config_digest(command))))
+    (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=command,
+                                                           inputs=first)))
     run_main.check_same_command('wd', command)  # unchanged: reused
-    (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 2\n")
-    with pytest.raises(RuntimeError, match=r'wd was made under other contents of configs/a\.py'):
+    checkpoint.write_bytes(b'weights of a redone pretraining')
+    with pytest.raises(RuntimeError, match=r'wd was made from other contents of .*epoch_10\.pth'):
         run_main.check_same_command('wd', command)
-    # an interrupted run resumed under the edited file stops too
-    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(
-        command=command, configs={'configs/a.py': expected.hexdigest()}, wall_s=3.0,
-        invocations=1)))
-    with pytest.raises(RuntimeError, match='interrupted run made under other contents'):
-        run_main.read_partial('wd', command, run_main.config_digest(command))
+    checkpoint.write_bytes(b'weights of the first pretraining')
+    (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 2\n")
+    with pytest.raises(RuntimeError, match=r'wd was made from other contents of configs/a\.py'):
+        run_main.check_same_command('wd', command)
+    # an interrupted run resumed under the edited file stops too, as does one with no record
+    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(command=command, inputs=first,
+                                                            wall_s=3.0, invocations=1)))
+    with pytest.raises(RuntimeError, match=r'interrupted run made from other contents of '
+                                           r'configs/a\.py \('):
+        run_main.read_partial('wd', command, run_main.input_digest(command))
+    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(command=command, wall_s=3.0,
+                                                            invocations=1)))
+    with pytest.raises(RuntimeError, match='or with no record of them'):
+        run_main.read_partial('wd', command, run_main.input_digest(command))
+    # a _base_ that is not a literal is named, not guessed
+    (tmp_path / 'configs' / 'a.py').write_text("_base_ = ['./_base_/b.py'] + []\n")
+    with pytest.raises(ValueError, match=r'configs/a\.py: _base_ is not a literal'):
+        run_main.input_digest(command)
 
 
 def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):

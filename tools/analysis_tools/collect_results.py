@@ -13,6 +13,7 @@ The spec (``--spec FILE``, a ``.py``/``.yml``/``.json`` read by mmengine's Confi
 top-level keys below; default :data:`DEFAULT_SPEC`)::
 
     root: work_dirs/main               # run folders are relative to it (--root overrides)
+    drop_groups_without_runs: true     # optional (default false), see below
     pretrain:                          # the pretraining run of each method
       run: pretrain/{method}           # {method} = the method's name
       metrics: []                      # optional, e.g. [{name: kNN mAP, keys: [knn/mAP]}]
@@ -33,9 +34,11 @@ top-level keys below; default :data:`DEFAULT_SPEC`)::
         metrics: [{name: top-1, keys: [accuracy/top1]}]
 
 ``scale`` multiplies the logged value (mmdet logs AP in [0, 1]); ``digits`` defaults to 2.
-A downstream group of which no method has a run (no launch folder under any row's run
-folder, in any seed) is left out of the table, with one note saying so: the main job makes no
-``finetune`` runs, so its table has no column that could only read ``missing``.
+With ``drop_groups_without_runs: true`` (the default spec's), a downstream group of which no
+method has a run (no launch folder under any row's run folder, in any seed) is left out of the
+table, with one note saying so: the main job makes no ``finetune`` runs, so its table has no
+column that could only read ``missing``. A spec that fixes its layout (MLS's Table 5) leaves it
+unset and shows ``missing``.
 """
 import argparse
 import copy
@@ -59,6 +62,7 @@ _PROBE = [('mAP', 'multi-label/mAP'), ('CP', 'multi-label/precision'),
           ('OF1', 'multi-label/f1-score_micro')]
 DEFAULT_SPEC = dict(
     root='work_dirs/main',
+    drop_groups_without_runs=True,
     pretrain=dict(run='pretrain/{method}', metrics=[]),
     methods=[dict(name='mocov2', title='MoCo v2', folder='configs/mocov2'),
              dict(name='simsiam', title='SimSiam', folder='configs/simsiam'),
@@ -232,8 +236,11 @@ def _mean_metrics(entries_per_seed, entry):
 
 
 def drop_groups_without_runs(tables: list, spec: dict, roots: list) -> list:
-    """Leave out of every table the downstream groups that no row of any table has a run for
-    (their columns, cells and per-row 'no run' notes), with one note per group instead."""
+    """With the spec's ``drop_groups_without_runs``: leave out of every table the downstream
+    groups that no row of any table has a run for (their columns, cells and per-row 'no run'
+    notes), with one note per group instead."""
+    if not spec.get('drop_groups_without_runs', False):
+        return tables
     for group in spec.get('downstream', []):
         name = group['name']
         if any(d['group'] == name for t in tables for r in t['rows'] for d in r['downstream']):
