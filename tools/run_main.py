@@ -37,8 +37,9 @@ A run whose work_dir holds ``.done`` (written when its command succeeds, with
 ``run_main.json``: its command, a digest of its inputs and its wall time, summed over the
 invocations of a resumed run) is skipped; an interrupted one is resumed (``--resume``). Either
 only for the same command and inputs (the configs with the files they inherit, the checkpoint
-it starts from): otherwise the job stops, naming the run, so that no table mixes settings. Each command's output goes to ``<work_dir>.log``
-beside the work_dir; its progress lines are echoed.
+it starts from): otherwise the job stops, naming the run, so that no table mixes settings.
+Each command's output goes to ``<work_dir>.log`` beside the work_dir; its progress lines are
+echoed.
 """
 import argparse
 import json
