@@ -37,12 +37,12 @@ A run whose work_dir holds ``.done`` (written when its command succeeds, with
 ``run_main.json``: its command, a digest of its inputs and its wall time, summed over the
 invocations of a resumed run) is skipped; an interrupted one is resumed (``--resume``). Either
 only for the same command and inputs (the configs with the files they inherit, the checkpoint
-it starts from): otherwise the job stops, naming the run, so that no table mixes settings.
+it starts from): otherwise the job stops, naming the run, so that no table mixes settings
+(the records: ``tools/run_records.py``).
 Each command's output goes to ``<work_dir>.log`` beside the work_dir; its progress lines are
 echoed.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import signal
@@ -51,6 +51,8 @@ import sys
 import time
 
 from forked_steps import choose_launch, fork_script, forkable, preload, wait_forked
+from run_records import (DONE, PARTIAL, check_same_command, input_digest, mark_done,
+                         read_partial, write_record)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = dict(
@@ -185,130 +187,6 @@ def resolve(argument: str, dry_run: bool = False) -> str:
         return head + f.read().strip()
 
 
-def config_files(path: str) -> list:
-    """``path`` and, recursively, the ``_base_`` files it inherits (read from the file's
-    syntax, not executed); a package's base (``mmdet::...``) by its name."""
-    import ast
-    files = [path]
-    with open(path) as f:
-        tree = ast.parse(f.read(), filename=path)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets):
-            try:
-                bases = ast.literal_eval(node.value)
-            except ValueError:
-                raise ValueError(f'{path}: _base_ is not a literal string or list, so the '
-                                 'files it inherits cannot be read') from None
-            for base in [bases] if isinstance(bases, str) else bases:
-                files += [base] if '::' in base else \
-                    config_files(osp.normpath(osp.join(osp.dirname(path), base)))
-    return files
-
-
-def _sha256(digest, path):
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-
-
-def input_digest(command, work_dir=None) -> dict:
-    """{input: sha256} for what the command reads besides its options: each ``configs/`` file
-    it names, with every file it inherits (a package's base: its name and the package's
-    version), and each ``.pth`` file it names outside its own ``work_dir`` (a pretraining
-    checkpoint, a converted backbone; what it writes there is its output). A run is reused
-    only under the inputs that made it, so a redone pretraining invalidates its probe and
-    transfer."""
-    import hashlib
-    from importlib.metadata import version
-    digests = {}
-    own = osp.join(osp.realpath(osp.join(ROOT, work_dir)), '') if work_dir else None
-    for argument in command[2:]:
-        value = argument.split('=', 1)[-1]
-        path = value if osp.isabs(value) else osp.join(ROOT, value)
-        if not osp.isfile(path) or (own and osp.realpath(path).startswith(own)):
-            continue
-        digest = hashlib.sha256()
-        if value.startswith('configs/') and value.endswith('.py'):
-            for file in config_files(path):
-                if '::' in file:
-                    digest.update(f'{file}@{version(file.split("::")[0])}'.encode())
-                else:
-                    digest.update(osp.relpath(file, ROOT).encode())
-                    _sha256(digest, file)
-        elif value.endswith('.pth'):
-            _sha256(digest, path)
-        else:
-            continue
-        digests[value] = digest.hexdigest()
-    return digests
-
-
-def _changed_inputs(record, inputs) -> list:
-    return [name for name, digest in inputs.items() if record['inputs'].get(name) != digest]
-
-
-def check_same_command(work_dir, command):
-    """A finished run is reused only for the command that made it (seed, data, options,
-    config) and under the same inputs (:func:`input_digest`: config files by content, the
-    checkpoints it reads); anything else stops, naming the run, so that no table mixes two
-    settings."""
-    record = osp.join(ROOT, work_dir, 'run_main.json')
-    if not osp.isfile(record):
-        raise RuntimeError(f'{work_dir} is marked done but has no run_main.json (made by an '
-                           'older mls_mm): move it away, or use another --root')
-    with open(record) as f:
-        record = json.load(f)
-    before = record['command']
-    now = [resolve(argument) for argument in command]
-    if before[1:] != now[1:]:  # [0] is the interpreter, which may move
-        changed = [a for a in now[1:] if a not in before] + \
-            [f'(was) {a}' for a in before[1:] if a not in now]
-        raise RuntimeError(f'{work_dir} was made by another command ({" ".join(changed)}): '
-                           'move it away, or use another --root')
-    if 'inputs' not in record:
-        raise RuntimeError(f'{work_dir} has no digest of its inputs in its run_main.json (made '
-                           'by an older mls_mm): move it away, or use another --root')
-    changed = _changed_inputs(record, input_digest(now, work_dir))
-    if changed:
-        raise RuntimeError(f'{work_dir} was made from other contents of {", ".join(changed)} '
-                           '(for a config: of it or of a file it inherits): move it away, or '
-                           'use another --root')
-
-
-PARTIAL = 'run_main.partial.json'  # wall time so far of a run not finished yet
-
-
-def read_partial(work_dir, command, inputs=None) -> tuple:
-    """(seconds, invocations) that earlier, interrupted invocations of the same command took.
-    An interrupted run of another command, or from other inputs (or with no record of them),
-    stops the step, as a finished one does: ``--resume`` would go on from its checkpoint under
-    other settings."""
-    path = osp.join(ROOT, work_dir, PARTIAL) if work_dir is not None else None
-    if path is None or not osp.isfile(path):
-        return 0.0, 0
-    with open(path) as f:
-        record = json.load(f)
-    if record.get('command', [None])[1:] != command[1:]:
-        raise RuntimeError(f'{work_dir} holds an interrupted run of another command '
-                           f'({" ".join(record.get("command", [])[1:])}): move it away, or use '
-                           'another --root')
-    if inputs is not None:
-        changed = list(inputs) if 'inputs' not in record else _changed_inputs(record, inputs)
-        if changed:
-            raise RuntimeError(f'{work_dir} holds an interrupted run made from other contents '
-                               f'of {", ".join(changed)} (or with no record of them): move it '
-                               'away, or use another --root')
-    return float(record['wall_s']), int(record['invocations'])
-
-
-def write_wall(work_dir, name, **record):
-    path = osp.join(ROOT, work_dir, name)
-    with open(path + '.tmp', 'w') as f:
-        json.dump(record, f)
-    os.replace(path + '.tmp', path)
-
-
 def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess'):
     """Run one command, echoing its progress lines; raise with the log's tail on failure.
 
@@ -317,8 +195,8 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
     counts the interrupted invocations too (up to their last progress line)."""
     command = [resolve(argument) for argument in command]
     start = time.time()
-    inputs = input_digest(command, work_dir)  # the configs and checkpoints as the run starts
-    before, invocations = read_partial(work_dir, command, inputs)
+    inputs = input_digest(ROOT, command, work_dir)  # configs and checkpoints as the run starts
+    before, invocations = read_partial(ROOT, work_dir, command, inputs)
     if work_dir is not None:
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
@@ -342,9 +220,9 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                     if any(mark in line for mark in PROGRESS):
                         print(f'    {line.rstrip()[:160]}', flush=True)
                         if work_dir is not None:
-                            write_wall(work_dir, PARTIAL, command=command, inputs=inputs,
-                                       invocations=invocations + 1,
-                                       wall_s=round(before + time.time() - start, 1))
+                            write_record(ROOT, work_dir, PARTIAL, command=command,
+                                         inputs=inputs, invocations=invocations + 1,
+                                         wall_s=round(before + time.time() - start, 1))
             returncode = wait()
         except BaseException:  # e.g. Ctrl-C: the step is stopped, not left running
             try:
@@ -358,11 +236,8 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                                f'{" ".join(command)}\nlast lines of {log_file}:\n'
                                + ''.join(tail))
     if work_dir is not None:
-        write_wall(work_dir, 'run_main.json', wall_s=round(before + time.time() - start, 1),
-                   invocations=invocations + 1, command=command, inputs=inputs)
-        if osp.exists(osp.join(ROOT, work_dir, PARTIAL)):
-            os.remove(osp.join(ROOT, work_dir, PARTIAL))
-        open(osp.join(ROOT, work_dir, '.done'), 'w').close()
+        mark_done(ROOT, work_dir, wall_s=round(before + time.time() - start, 1),
+                  invocations=invocations + 1, command=command, inputs=inputs)
 
 
 def main(argv=None):
@@ -378,8 +253,8 @@ def main(argv=None):
             shown = ' '.join(resolve(a, dry_run=True) for a in command)
             print(f'{header}\n    {prefix + " " if prefix else ""}{shown}')
             continue
-        if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, '.done')):
-            check_same_command(work_dir, command)
+        if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, DONE)):
+            check_same_command(ROOT, work_dir, [resolve(argument) for argument in command])
             print(f'{header}: done before, skipped', flush=True)
             continue
         print(f'{header} ...', flush=True)

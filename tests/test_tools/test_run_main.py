@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
                             'tools'))
 import run_main  # noqa: E402
+import run_records  # noqa: E402
 
 
 def test_plan_covers_every_stage_and_method(capsys):
@@ -54,7 +55,8 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
     with pytest.raises(RuntimeError, match='no digest of its inputs'):
         run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     (run_dir / 'run_main.json').write_text(json.dumps(dict(
-        wall_s=1.0, command=step[3], inputs=run_main.input_digest(step[3]))))
+        wall_s=1.0, command=step[3],
+        inputs=run_records.input_digest(str(tmp_path), step[3]))))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
@@ -66,7 +68,7 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
         run_main.main(['--root', 'wd', '--seeds', '1', '1', '--dry-run'])
 
 
-def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path, monkeypatch):
+def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path):
     """The record of a finished run holds a digest of what it read: its config with every
     ``_base_`` file it inherits (by content; a package base by name and installed version) and
     the checkpoint it starts from. Editing an inherited file, or redoing the pretraining that
@@ -74,13 +76,13 @@ def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path, monkeypatch):
     input; so does an interrupted run, and one whose record predates the digest."""
     import hashlib
     from importlib.metadata import version
-    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    root = str(tmp_path)
     (tmp_path / 'configs' / '_base_').mkdir(parents=True)
     (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 1\n")
     (tmp_path / 'configs' / 'a.py').write_text(
         "_base_ = ['./_base_/b.py', 'mmengine::c.py']\ny = {{_base_.x}}\n")
     a = str(tmp_path / 'configs' / 'a.py')
-    assert run_main.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'),
+    assert run_records.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'),
                                         'mmengine::c.py']
     checkpoint = tmp_path / 'pretrain' / 'epoch_10.pth'
     checkpoint.parent.mkdir()
@@ -92,35 +94,36 @@ def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path, monkeypatch):
                             + f'mmengine::c.py@{version("mmengine")}'.encode())
     weights = hashlib.sha256(b'weights of the first pretraining')
     first = {'configs/a.py': config.hexdigest(), str(checkpoint): weights.hexdigest()}
-    assert run_main.input_digest(command) == first
+    assert run_records.input_digest(root, command) == first
     # a file in the run's own work_dir is its output, not an input
-    assert run_main.input_digest(command, 'pretrain') == {'configs/a.py': config.hexdigest()}
+    assert run_records.input_digest(root, command, 'pretrain') == {
+        'configs/a.py': config.hexdigest()}
     run_dir = tmp_path / 'wd'
     run_dir.mkdir()
     (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=command,
                                                            inputs=first)))
-    run_main.check_same_command('wd', command)  # unchanged: reused
+    run_records.check_same_command(root, 'wd', command)  # unchanged: reused
     checkpoint.write_bytes(b'weights of a redone pretraining')
     with pytest.raises(RuntimeError, match=r'wd was made from other contents of .*epoch_10\.pth'):
-        run_main.check_same_command('wd', command)
+        run_records.check_same_command(root, 'wd', command)
     checkpoint.write_bytes(b'weights of the first pretraining')
     (tmp_path / 'configs' / '_base_' / 'b.py').write_text("x = 2\n")
     with pytest.raises(RuntimeError, match=r'wd was made from other contents of configs/a\.py'):
-        run_main.check_same_command('wd', command)
+        run_records.check_same_command(root, 'wd', command)
     # an interrupted run resumed under the edited file stops too, as does one with no record
-    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(command=command, inputs=first,
+    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(command=command, inputs=first,
                                                             wall_s=3.0, invocations=1)))
     with pytest.raises(RuntimeError, match=r'interrupted run made from other contents of '
                                            r'configs/a\.py \('):
-        run_main.read_partial('wd', command, run_main.input_digest(command))
-    (run_dir / run_main.PARTIAL).write_text(json.dumps(dict(command=command, wall_s=3.0,
+        run_records.read_partial(root, 'wd', command, run_records.input_digest(root, command))
+    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(command=command, wall_s=3.0,
                                                             invocations=1)))
     with pytest.raises(RuntimeError, match='or with no record of them'):
-        run_main.read_partial('wd', command, run_main.input_digest(command))
+        run_records.read_partial(root, 'wd', command, run_records.input_digest(root, command))
     # a _base_ that is not a literal is named, not guessed
     (tmp_path / 'configs' / 'a.py').write_text("_base_ = ['./_base_/b.py'] + []\n")
     with pytest.raises(ValueError, match=r'configs/a\.py: _base_ is not a literal'):
-        run_main.input_digest(command)
+        run_records.input_digest(root, command)
 
 
 def test_a_failing_step_names_its_command_and_log(tmp_path, monkeypatch):
@@ -280,7 +283,7 @@ def test_a_resumed_runs_wall_time_counts_its_interrupted_invocation(tmp_path, mo
     wd = tmp_path / 'wd'
     with pytest.raises(RuntimeError, match='failed'):
         run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
-    first, invocations = run_main.read_partial('wd', command)
+    first, invocations = run_records.read_partial(str(tmp_path), 'wd', command)
     assert first >= 0.3 and invocations == 1 and not (wd / '.done').exists()
     with pytest.raises(RuntimeError, match='interrupted run of another command'):
         run_main.run_step('pretrain', 'x', 'wd', command[:2] + ['other'], {},
@@ -288,7 +291,7 @@ def test_a_resumed_runs_wall_time_counts_its_interrupted_invocation(tmp_path, mo
     run_main.run_step('pretrain', 'x', 'wd', command, {}, str(tmp_path / 'x.log'), launch)
     record = json.loads((wd / 'run_main.json').read_text())
     assert record['invocations'] == 2 and record['wall_s'] >= first + 0.3
-    assert (wd / '.done').exists() and not (wd / run_main.PARTIAL).exists()
+    assert (wd / '.done').exists() and not (wd / run_records.PARTIAL).exists()
 
 
 def test_a_forked_step_ends_as_an_interpreter_would(tmp_path, monkeypatch):
