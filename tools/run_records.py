@@ -107,9 +107,9 @@ def check_same_command(root: str, work_dir: str, command: list) -> None:
 
 def read_partial(root: str, work_dir, command: list, inputs=None) -> tuple:
     """(seconds, invocations) that earlier, interrupted invocations of the same command took.
-    An interrupted run of another command, or from other inputs (or with no record of them),
-    stops the step, as a finished one does: ``--resume`` would go on from its checkpoint under
-    other settings."""
+    An interrupted run of another command, or (when ``inputs`` is given, as run_main always
+    does) from other inputs or with no record of them, stops the step, as a finished one does:
+    ``--resume`` would go on from its checkpoint under other settings."""
     path = osp.join(root, work_dir, PARTIAL) if work_dir is not None else None
     if path is None or not osp.isfile(path):
         return 0.0, 0

@@ -56,7 +56,7 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
         run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     (run_dir / 'run_main.json').write_text(json.dumps(dict(
         wall_s=1.0, command=step[3],
-        inputs=run_records.input_digest(str(tmp_path), step[3]))))
+        inputs=run_records.input_digest(run_main.ROOT, step[3]))))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
@@ -83,7 +83,7 @@ def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path):
         "_base_ = ['./_base_/b.py', 'mmengine::c.py']\ny = {{_base_.x}}\n")
     a = str(tmp_path / 'configs' / 'a.py')
     assert run_records.config_files(a) == [a, str(tmp_path / 'configs/_base_/b.py'),
-                                        'mmengine::c.py']
+                                           'mmengine::c.py']
     checkpoint = tmp_path / 'pretrain' / 'epoch_10.pth'
     checkpoint.parent.mkdir()
     checkpoint.write_bytes(b'weights of the first pretraining')
@@ -111,13 +111,13 @@ def test_a_done_run_is_reused_only_under_the_same_inputs(tmp_path):
     with pytest.raises(RuntimeError, match=r'wd was made from other contents of configs/a\.py'):
         run_records.check_same_command(root, 'wd', command)
     # an interrupted run resumed under the edited file stops too, as does one with no record
-    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(command=command, inputs=first,
-                                                            wall_s=3.0, invocations=1)))
+    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(
+        command=command, inputs=first, wall_s=3.0, invocations=1)))
     with pytest.raises(RuntimeError, match=r'interrupted run made from other contents of '
                                            r'configs/a\.py \('):
         run_records.read_partial(root, 'wd', command, run_records.input_digest(root, command))
-    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(command=command, wall_s=3.0,
-                                                            invocations=1)))
+    (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(
+        command=command, wall_s=3.0, invocations=1)))
     with pytest.raises(RuntimeError, match='or with no record of them'):
         run_records.read_partial(root, 'wd', command, run_records.input_digest(root, command))
     # a _base_ that is not a literal is named, not guessed
