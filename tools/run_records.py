@@ -78,6 +78,10 @@ def _changed_inputs(record, inputs) -> list:
     return [name for name, digest in inputs.items() if record['inputs'].get(name) != digest]
 
 
+def _refuse(work_dir, why):
+    raise RuntimeError(f'{work_dir} {why}: move it away, or use another --root')
+
+
 def check_same_command(root: str, work_dir: str, command: list) -> None:
     """A finished run is reused only for the command that made it (seed, data, options,
     config; ``command`` with its checkpoints resolved) and under the same inputs
@@ -85,24 +89,21 @@ def check_same_command(root: str, work_dir: str, command: list) -> None:
     stops, naming the run, so that no table mixes two settings."""
     record = osp.join(root, work_dir, RECORD)
     if not osp.isfile(record):
-        raise RuntimeError(f'{work_dir} is marked done but has no {RECORD} (made by an '
-                           'older mls_mm): move it away, or use another --root')
+        _refuse(work_dir, f'is marked done but has no {RECORD} (made by an older mls_mm)')
     with open(record) as f:
         record = json.load(f)
     before = record['command']
     if before[1:] != command[1:]:  # [0] is the interpreter, which may move
         changed = [a for a in command[1:] if a not in before] + \
             [f'(was) {a}' for a in before[1:] if a not in command]
-        raise RuntimeError(f'{work_dir} was made by another command ({" ".join(changed)}): '
-                           'move it away, or use another --root')
+        _refuse(work_dir, f'was made by another command ({" ".join(changed)})')
     if 'inputs' not in record:
-        raise RuntimeError(f'{work_dir} has no digest of its inputs in its {RECORD} (made '
-                           'by an older mls_mm): move it away, or use another --root')
+        _refuse(work_dir, f'has no digest of its inputs in its {RECORD} (made by an older '
+                'mls_mm)')
     changed = _changed_inputs(record, input_digest(root, command, work_dir))
     if changed:
-        raise RuntimeError(f'{work_dir} was made from other contents of {", ".join(changed)} '
-                           '(for a config: of it or of a file it inherits): move it away, or '
-                           'use another --root')
+        _refuse(work_dir, f'was made from other contents of {", ".join(changed)} (for a '
+                'config: of it or of a file it inherits)')
 
 
 def read_partial(root: str, work_dir, command: list, inputs=None) -> tuple:
@@ -116,15 +117,13 @@ def read_partial(root: str, work_dir, command: list, inputs=None) -> tuple:
     with open(path) as f:
         record = json.load(f)
     if record.get('command', [None])[1:] != command[1:]:
-        raise RuntimeError(f'{work_dir} holds an interrupted run of another command '
-                           f'({" ".join(record.get("command", [])[1:])}): move it away, or use '
-                           'another --root')
+        _refuse(work_dir, 'holds an interrupted run of another command '
+                f'({" ".join(record.get("command", [])[1:])})')
     if inputs is not None:
         changed = list(inputs) if 'inputs' not in record else _changed_inputs(record, inputs)
         if changed:
-            raise RuntimeError(f'{work_dir} holds an interrupted run made from other contents '
-                               f'of {", ".join(changed)} (or with no record of them): move it '
-                               'away, or use another --root')
+            _refuse(work_dir, f'holds an interrupted run made from other contents of '
+                    f'{", ".join(changed)} (or with no record of them)')
     return float(record['wall_s']), int(record['invocations'])
 
 
