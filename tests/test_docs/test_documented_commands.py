@@ -92,6 +92,8 @@ COVERAGE = [
         'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case']),
+    (r'^(\.venv/bin/python )?tools/benchmarks/scenes_pipeline_cost\.py', [
+        'tests/test_benchmarks/test_scenes_scripts.py::test_pipeline_cost_prints_each_twin']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_linear_separability\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::'
         'test_linear_separability_of_random_and_of_a_checkpoint']),
