@@ -3,7 +3,8 @@
     python tools/run_main.py [--root work_dirs/main] [--data data/scenes]
                              [--methods mocov2 simsiam mls bam] [--stages ...]
                              [--num-train 2048] [--num-val 256]
-                             [--seeds 0] [--transfer-epochs 1] [--transfer-images 512]
+                             [--seeds 0] [--pretrain-epochs N]
+                             [--transfer-epochs 1] [--transfer-images 512]
                              [--cfg-options KEY=VALUE ...] [--update-method-folders]
                              [--dry-run]
 
@@ -78,6 +79,10 @@ def parse_args(argv=None):
     parser.add_argument('--num-val', type=int, default=256, help='val images of the scenes')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0],
                         help='training seeds; several: ROOT/seed_<n>/ each, mean ± std table')
+    parser.add_argument('--pretrain-epochs', type=int, default=None, metavar='N',
+                        help='pretrain every method for N epochs, its cosine schedule over '
+                             'all N (default: the configs\' 10); probes and transfers keep '
+                             'theirs')
     parser.add_argument('--transfer-epochs', type=int, default=1,
                         help='epochs of the detection twin in this job (its config: 3)')
     parser.add_argument('--transfer-images', type=int, default=512,
@@ -101,6 +106,24 @@ def parse_args(argv=None):
 
 def _data_options(data):
     return [f'train_dataloader.dataset.data_root={data}/']
+
+
+def pretrain_epoch_options(epochs, cfg_options=()):
+    """The ``--cfg-options`` of a pretraining of ``epochs`` epochs: the loop's length and the
+    scenes twins' one schedule, a ``CosineAnnealingLR`` by epoch, stretched to end with it (a
+    longer loop alone would keep the lr at its last value after the configured epochs). None:
+    the configs' own."""
+    if epochs is None:
+        return []
+    if epochs < 1:
+        raise ValueError(f'--pretrain-epochs must be at least 1, got {epochs}')
+    clash = [o for o in cfg_options
+             if o.startswith(('train_cfg.max_epochs=', 'param_scheduler'))]
+    if clash:
+        raise ValueError(f'--pretrain-epochs {epochs} and --cfg-options {" ".join(clash)} both '
+                         'set the pretraining length: give one of them')
+    return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.0.T_max={epochs}',
+            f'param_scheduler.0.end={epochs}']
 
 
 def plan(args):
@@ -135,10 +158,12 @@ def _seed_steps(args, py, data, root, seed):
     """Pretraining, probe and transfer runs of one seed, into ``root``."""
     steps = []
     common = [*_data_options(data), f'randomness.seed={seed}', *args.cfg_options]
+    length = pretrain_epoch_options(args.pretrain_epochs, args.cfg_options)
     for method in args.methods:
         steps.append(('pretrain', method, f'{root}/pretrain/{method}',
                       [py, 'tools/train.py', PRETRAIN[method], '--work-dir',
-                       f'{root}/pretrain/{method}', '--resume', '--cfg-options', *common], {}))
+                       f'{root}/pretrain/{method}', '--resume', '--cfg-options', *common,
+                       *length], {}))
     val_data = [f'val_dataloader.dataset.data_root={data}/']
     for method in args.methods + ['random']:
         checkpoint = ('model.backbone.init_cfg=None' if method == 'random' else

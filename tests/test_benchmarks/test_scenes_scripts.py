@@ -3,6 +3,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -35,47 +36,67 @@ def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path
     wide = ResNet(depth=18)
     torch.save(dict(state_dict={f'backbone.{k}': v for k, v in wide.state_dict().items()},
                     meta={}), str(tmp_path / 'wide.pth'))
-    import pytest
     with pytest.raises(RuntimeError, match='size mismatch'):
         sep.main([str(tmp_path / 'wide.pth'), '--data', scenes_root, '--size', '32'])
 
 
-def test_pipeline_clock_counts_each_transform_without_what_it_wraps():
-    """A wrapper's own time excludes the transforms it calls: a wrapper that sleeps 20 ms and
-    calls, twice, a transform that sleeps 30 ms owns about 20 ms; the inner one 60 ms."""
-    import time
 
+class FakeClock:
+    """A clock that only the test's transforms advance."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_pipeline_clock_counts_each_transform_without_what_it_wraps():
+    """Three levels: Outer (own 1 s) calls Middle twice (own 2 s each), each calls Inner (3 s):
+    own times 1 / 4 / 6 s, and they add up to the outermost call's 11 s. A transform that
+    raises still gets its time, and ``__call__`` is restored."""
     from mmcv.transforms import BaseTransform
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     from scenes_pipeline_cost import TransformClock
+    tick = FakeClock()
 
     class Inner(BaseTransform):
         def transform(self, results):
-            time.sleep(0.03)
+            tick.now += 3
+            if results.get('fail'):
+                raise ValueError('bad image')
             return results
 
-    class Outer(BaseTransform):
-        def __init__(self):
-            self.inner = Inner()
-
+    class Middle(BaseTransform):
         def transform(self, results):
-            time.sleep(0.02)
-            return self.inner(self.inner(results))
+            tick.now += 2
+            return Inner()(results)
+
+    class Outer(BaseTransform):
+        def transform(self, results):
+            tick.now += 1
+            return Middle()(Middle()(results))
 
     call = BaseTransform.__call__
-    with TransformClock() as clock:
+    with TransformClock(clock=tick) as clock:
         Outer()(dict())
-    assert BaseTransform.__call__ is call  # restored on exit
-    assert 0.02 <= clock.own['Outer'] < 0.035
-    assert 0.06 <= clock.own['Inner'] < 0.08
+    assert BaseTransform.__call__ is call
+    assert dict(clock.own) == {'Outer': 1, 'Middle': 4, 'Inner': 6}
+    with pytest.raises(ValueError, match='bad image'):
+        with TransformClock(clock=tick) as clock:
+            Middle()(dict(fail=True))
+    assert BaseTransform.__call__ is call
+    assert dict(clock.own) == {'Middle': 2, 'Inner': 3} and clock._nested == []
 
 
 def test_pipeline_cost_prints_each_twin(scenes_root, capsys):
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     import scenes_pipeline_cost as cost
-    totals = cost.main(['--data-root', scenes_root, '--images', '4'])
+    totals = cost.main(['--data-root', scenes_root, '--images', '4', '--repeats', '1'])
     out = capsys.readouterr().out
     assert set(totals) == set(cost.TWINS)
     for config in cost.TWINS:
         assert f'{osp.basename(config)}: {totals[config]:.0f} ms per step of 32 images' in out
     assert 'BlockWiseViews' in out and 'ColorJitter' in out and 'LoadImageFromFileStrict' in out
+    with pytest.raises(FileNotFoundError, match='train2017'):
+        cost.main(['--data-root', osp.join(scenes_root, 'missing')])

@@ -340,3 +340,40 @@ def test_auto_launch_forks_only_on_linux_without_a_gpu(monkeypatch):
     assert run_main.choose_launch('auto') == 'subprocess'
     with pytest.raises(SystemExit, match='needs Linux'):
         run_main.choose_launch('fork')
+
+
+def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
+    """The README's GPU command, ``--pretrain-epochs 100 --seeds 0 1 2``: every pretraining
+    twin resolves (as tools/train.py parses the options) to 100 epochs with its one cosine
+    schedule ending at epoch 100; probes and transfers keep their own length; a clash with
+    ``--cfg-options`` is refused."""
+    import argparse
+
+    from mmengine.config import DictAction
+
+    from mls_mm.utils import load_config
+    documented = ['--pretrain-epochs', '100', '--seeds', '0', '1', '2', '--root',
+                  'work_dirs/main_100e']
+    run_main.main(['--dry-run', *documented])
+    assert capsys.readouterr().out.count('param_scheduler.0.T_max=100') == 12
+    steps = run_main.plan(run_main.parse_args(documented))
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    assert [s[1] for s in steps if s[0] == 'pretrain'] == list(run_main.PRETRAIN) * 3
+    for stage, method, _, command, _ in steps:
+        if stage == 'pretrain':
+            options = command[command.index('--cfg-options'):]
+            cfg = load_config(osp.join(run_main.ROOT, command[2]), None,
+                              parser.parse_args(options).cfg_options)
+            assert cfg.train_cfg.max_epochs == 100, method
+            (cosine, ) = cfg.param_scheduler
+            assert (cosine.type, cosine.by_epoch, cosine.begin, cosine.T_max, cosine.end) == \
+                ('CosineAnnealingLR', True, 0, 100, 100), method
+        elif stage in ('probe', 'transfer'):
+            assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=100'))
+                           for a in command), (stage, method)
+    with pytest.raises(ValueError, match='both set the pretraining length'):
+        run_main.plan(run_main.parse_args(['--pretrain-epochs', '30', '--cfg-options',
+                                           'train_cfg.max_epochs=1']))
+    with pytest.raises(ValueError, match='at least 1'):
+        run_main.plan(run_main.parse_args(['--pretrain-epochs', '0']))

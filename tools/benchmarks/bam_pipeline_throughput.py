@@ -33,6 +33,15 @@ def pipeline(config):
     return Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline])
 
 
+def train_images(data_root, limit):
+    """The first ``limit`` training images of a scenes folder; an error naming it if none."""
+    files = sorted(glob.glob(osp.join(data_root, 'train2017', '*.jpg')))[:limit]
+    if not files:
+        raise FileNotFoundError(f'no images in {osp.join(data_root, "train2017")}: run '
+                                'tools/generate_scenes.py first')
+    return files
+
+
 def views_per_second(pipe, files):
     start = time.perf_counter()
     views = 0
@@ -49,10 +58,7 @@ def main():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--coco', action='store_true', help='the COCO configs (224 px views)')
     args = p.parse_args()
-    files = sorted(glob.glob(osp.join(args.data_root, 'train2017', '*.jpg')))[:args.images]
-    if not files:
-        raise FileNotFoundError(f'no images in {osp.join(args.data_root, "train2017")}: run '
-                                'tools/generate_scenes.py first')
+    files = train_images(args.data_root, args.images)
     pipes = {name: pipeline(cfg) for name, cfg in (COCO if args.coco else SCENES).items()}
     best = {name: 0.0 for name in pipes}
     for _ in range(args.repeats):
