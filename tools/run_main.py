@@ -82,7 +82,8 @@ def parse_args(argv=None):
     parser.add_argument('--pretrain-epochs', type=int, default=None, metavar='N',
                         help='pretrain every method for N epochs, its cosine schedule over '
                              'all N (default: the configs\' 10); probes and transfers keep '
-                             'theirs')
+                             'theirs, and so does every other setting (MLS\'s 3 warm-up '
+                             'epochs, queues, checkpoint and monitor intervals)')
     parser.add_argument('--transfer-epochs', type=int, default=1,
                         help='epochs of the detection twin in this job (its config: 3)')
     parser.add_argument('--transfer-images', type=int, default=512,
@@ -121,7 +122,7 @@ def pretrain_epoch_options(epochs, cfg_options=()):
              if o.startswith(('train_cfg.max_epochs=', 'param_scheduler'))]
     if clash:
         raise ValueError(f'--pretrain-epochs {epochs} and --cfg-options {" ".join(clash)} both '
-                         'set the pretraining length: give one of them')
+                         'set the pretraining schedule: give one of them')
     return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.0.T_max={epochs}',
             f'param_scheduler.0.end={epochs}']
 
