@@ -135,11 +135,12 @@ def plan(args):
                                        '--num-val', str(args.num_val)], {})]
     if len(set(args.seeds)) != len(args.seeds):
         raise ValueError(f'--seeds lists a seed twice: {args.seeds}')
+    length = pretrain_epoch_options(args.pretrain_epochs, args.cfg_options)
     # seed 0 alone (make demo) in ROOT itself; any other seed, or several, in ROOT/seed_<n>
     roots = [args.root] if args.seeds == [0] else \
         [f'{args.root}/seed_{seed}' for seed in args.seeds]
     for seed, root in zip(args.seeds, roots):
-        steps += _seed_steps(args, py, data, root, seed)
+        steps += _seed_steps(args, py, data, root, seed, length)
     tables = [py, 'tools/analysis_tools/collect_results.py', '--out', f'{args.root}/results.md']
     tables += ['--root', roots[0]] if len(roots) == 1 else ['--seed-roots', *roots]
     if args.update_method_folders:
@@ -155,11 +156,11 @@ def plan(args):
     return [s for s in steps if s[0] in args.stages]
 
 
-def _seed_steps(args, py, data, root, seed):
-    """Pretraining, probe and transfer runs of one seed, into ``root``."""
+def _seed_steps(args, py, data, root, seed, length):
+    """Pretraining, probe and transfer runs of one seed, into ``root``; ``length``: the
+    pretrainings' own options (``pretrain_epoch_options``)."""
     steps = []
     common = [*_data_options(data), f'randomness.seed={seed}', *args.cfg_options]
-    length = pretrain_epoch_options(args.pretrain_epochs, args.cfg_options)
     for method in args.methods:
         steps.append(('pretrain', method, f'{root}/pretrain/{method}',
                       [py, 'tools/train.py', PRETRAIN[method], '--work-dir',

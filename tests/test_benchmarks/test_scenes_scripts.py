@@ -40,7 +40,6 @@ def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path
         sep.main([str(tmp_path / 'wide.pth'), '--data', scenes_root, '--size', '32'])
 
 
-
 class FakeClock:
     """A clock that only the test's transforms advance."""
 

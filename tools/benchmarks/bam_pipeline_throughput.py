@@ -28,7 +28,11 @@ COCO = dict(bam='configs/bam/bam_resnet50_2xb62-coslr-400e_coco.py',
 
 
 def pipeline(config):
-    cfg = load_config(osp.join(ROOT, config))
+    return training_pipeline(load_config(osp.join(ROOT, config)))
+
+
+def training_pipeline(cfg):
+    """The ``Compose`` of a loaded config's ``train_dataloader.dataset.pipeline``."""
     init_default_scope(cfg.default_scope)
     return Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline])
 

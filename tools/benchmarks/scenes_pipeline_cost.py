@@ -21,7 +21,7 @@ import time
 
 from mmcv.transforms import BaseTransform
 
-from bam_pipeline_throughput import ROOT, pipeline, train_images
+from bam_pipeline_throughput import ROOT, train_images, training_pipeline
 from mls_mm.utils import load_config
 
 TWINS = ('configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.py',
@@ -77,9 +77,8 @@ def main(argv=None):
     p.add_argument('--configs', nargs='+', default=list(TWINS))
     args = p.parse_args(argv)
     files = train_images(args.data_root, args.images)
-    pipes = {config: pipeline(config) for config in args.configs}
-    batch = {config: load_config(osp.join(ROOT, config)).train_dataloader.batch_size
-             for config in args.configs}
+    cfgs = {config: load_config(osp.join(ROOT, config)) for config in args.configs}
+    pipes = {config: training_pipeline(cfg) for config, cfg in cfgs.items()}
     for pipe in pipes.values():  # warm-up: file cache, lazy imports
         own_times(pipe, files)
     best = {}
@@ -92,13 +91,12 @@ def main(argv=None):
           f'best of {args.repeats}')
     totals = {}
     for config, own in best.items():
-        per_step = 1000 * batch[config] / len(files)
-        totals[config] = per_step * sum(own.values())
-        print(f'{osp.basename(config)}: {totals[config]:.0f} ms per step of '
-              f'{batch[config]} images')
+        batch = cfgs[config].train_dataloader.batch_size
+        per_step, total = 1000 * batch / len(files), sum(own.values())
+        totals[config] = per_step * total
+        print(f'{osp.basename(config)}: {totals[config]:.0f} ms per step of {batch} images')
         for name, seconds in sorted(own.items(), key=lambda kv: -kv[1]):
-            print(f'    {name:24s} {per_step * seconds:6.1f} ms '
-                  f'({100 * seconds / sum(own.values()):4.1f} %)')
+            print(f'    {name:24s} {per_step * seconds:6.1f} ms ({100 * seconds / total:4.1f} %)')
     return totals
 
 
