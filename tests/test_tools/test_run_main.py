@@ -372,15 +372,18 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
         elif stage in ('probe', 'transfer'):
             assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=100'))
                            for a in command), (stage, method)
-    # the README's measurement of MoCo v2 at 3 times the steps
-    (pretrain, *probes) = run_main.plan(run_main.parse_args(
-        ['--methods', 'mocov2', '--stages', 'pretrain', 'probe', '--pretrain-epochs', '30',
-         '--root', 'work_dirs/mocov2_30e']))
-    assert pretrain[2] == 'work_dirs/mocov2_30e/pretrain/mocov2'
-    assert pretrain[0] == 'pretrain' and pretrain[3][-3:] == [
-        'train_cfg.max_epochs=30', 'param_scheduler.0.T_max=30', 'param_scheduler.0.end=30']
-    assert [p[1] for p in probes] == ['mocov2', 'random'] and \
-        not any('=30' in a for p in probes for a in p[3])
+    # the README's measurements of single methods at 3 and 10 times the steps
+    for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100)):
+        root = f'work_dirs/{method}_{epochs}e'
+        (pretrain, *probes) = run_main.plan(run_main.parse_args(
+            ['--methods', method, '--stages', 'pretrain', 'probe', '--pretrain-epochs',
+             str(epochs), '--root', root]))
+        assert pretrain[:3] == ('pretrain', method, f'{root}/pretrain/{method}')
+        assert pretrain[3][-3:] == [f'train_cfg.max_epochs={epochs}',
+                                    f'param_scheduler.0.T_max={epochs}',
+                                    f'param_scheduler.0.end={epochs}']
+        assert [p[1] for p in probes] == [method, 'random'] and \
+            not any(f'={epochs}' in a for p in probes for a in p[3])
     with pytest.raises(ValueError, match='both set the pretraining schedule'):
         run_main.plan(run_main.parse_args(['--pretrain-epochs', '30', '--cfg-options',
                                            'train_cfg.max_epochs=1']))
