@@ -71,7 +71,8 @@ scenes_val_evaluator = dict(
 # evaluation changes: the box head runs on a third of the ROIs, and RoIAlign, mmcv's
 # single-threaded CPU op, is 30 % of inference; the seed-0 transfers of the main job, evaluated
 # with tools/test.py: 0.29 / 0.34 / 0.39 s per batch of 4 against 0.21 / 0.23 / 0.25, box AP
-# 8.7 / 6.4 / 3.4 against 9.0 / 6.8 / 3.5 from MoCo v2 / BAM / random init).
+# 8.7 / 6.4 / 3.4 against 9.0 / 6.8 / 3.5 from MoCo v2 / BAM / random init; the C4 twins, which
+# share these settings, were not re-measured).
 scenes_width = 64
 scenes_num_classes = 12
 scenes_proposals = dict(
