@@ -5,6 +5,8 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -75,28 +77,24 @@ def test_scenes_twin_trains_and_evaluates(path, scenes_root, tmp_path):
         assert np.isfinite(value) and (0 <= value <= 1 or value == -1), (key, value)
 
 
+
 @pytest.mark.parametrize('path', TWINS, ids=[osp.basename(p) for p in TWINS])
 def test_test_time_proposals_do_not_change_training(path, scenes_root, tmp_path):
     """The twins evaluate fewer RPN proposals than they train on (scenes_instance.py); the
     training loss must come from ``train_cfg.rpn_proposal`` alone, so a run's training is the
     same whatever ``test_cfg.rpn.max_per_img`` says."""
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
     register_all_modules()
     cfg = _twin_cfg(path, scenes_root, tmp_path)
     batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
     losses = []
-    for max_per_img in (cfg.model.test_cfg.rpn.max_per_img, 7):
-        model_cfg = cfg.model.copy()
-        model_cfg.test_cfg.rpn.max_per_img = max_per_img
+    for max_per_img in (cfg.model.test_cfg.rpn.max_per_img, 7):  # 7: far below any sample
+        cfg.model.test_cfg.rpn.max_per_img = max_per_img
         torch.manual_seed(0)
-        model = MODELS.build(model_cfg)
+        model = MODELS.build(cfg.model)
         model.init_weights()
-        model.train()
         torch.manual_seed(1)
         loss = model(**model.data_preprocessor(batch, True), mode='loss')
-        losses.append({k: torch.stack(list(v)).sum() if isinstance(v, (list, tuple)) else v
-                       for k, v in loss.items() if 'loss' in k})
+        losses.append(model.parse_losses(loss)[1])
     assert losses[0].keys() == losses[1].keys()
     for key in losses[0]:
         assert torch.equal(losses[0][key], losses[1][key]), key

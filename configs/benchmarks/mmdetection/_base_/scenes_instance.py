@@ -66,8 +66,8 @@ scenes_val_evaluator = dict(
 # and 64 sampled ROIs per image instead of 2000 and 512 (the 4-conv box head on 512 ROIs alone
 # costs ~20 s per iteration on 2 cores); the 300 proposals come from the top 300 boxes of each
 # FPN level instead of 1,000 (NMS on fewer boxes: the main job's 1-epoch transfer, with its
-# evaluation on 256 images, took 54 s against 58 s, box AP of the MoCo v2 seed 0 start 8.7
-# against 7.9; one run each); at test, 100 of those proposals per image instead of 300 (only
+# evaluation on 256 images and 300 test proposals, took 54 s against 58 s, box AP of the
+# MoCo v2 seed 0 start 8.7 against 7.9; one run each); at test, 100 of those proposals per image instead of 300 (only
 # evaluation changes: the box head runs on a third of the ROIs, and RoIAlign, mmcv's
 # single-threaded CPU op, is 30 % of inference; the seed-0 transfers of the main job, evaluated
 # with tools/test.py: 0.29 / 0.34 / 0.39 s per batch of 4 against 0.21 / 0.23 / 0.25, box AP
