@@ -77,7 +77,6 @@ def test_scenes_twin_trains_and_evaluates(path, scenes_root, tmp_path):
         assert np.isfinite(value) and (0 <= value <= 1 or value == -1), (key, value)
 
 
-
 @pytest.mark.parametrize('path', TWINS, ids=[osp.basename(p) for p in TWINS])
 def test_test_time_proposals_do_not_change_training(path, scenes_root, tmp_path):
     """The twins evaluate fewer RPN proposals than they train on (scenes_instance.py); the

@@ -67,12 +67,12 @@ scenes_val_evaluator = dict(
 # costs ~20 s per iteration on 2 cores); the 300 proposals come from the top 300 boxes of each
 # FPN level instead of 1,000 (NMS on fewer boxes: the main job's 1-epoch transfer, with its
 # evaluation on 256 images and 300 test proposals, took 54 s against 58 s, box AP of the
-# MoCo v2 seed 0 start 8.7 against 7.9; one run each); at test, 100 of those proposals per image instead of 300 (only
-# evaluation changes: the box head runs on a third of the ROIs, and RoIAlign, mmcv's
-# single-threaded CPU op, is 30 % of inference; the seed-0 transfers of the main job, evaluated
-# with tools/test.py: 0.29 / 0.34 / 0.39 s per batch of 4 against 0.21 / 0.23 / 0.25, box AP
-# 8.7 / 6.4 / 3.4 against 9.0 / 6.8 / 3.5 from MoCo v2 / BAM / random init; the C4 twins, which
-# share these settings, were not re-measured).
+# MoCo v2 seed 0 start 8.7 against 7.9; one run each); at test, 100 of those proposals per
+# image instead of 300 (only evaluation changes: the box head runs on a third of the ROIs,
+# and RoIAlign, mmcv's single-threaded CPU op, is 30 % of inference; the seed-0 transfers of
+# the main job, evaluated with tools/test.py: 0.29 / 0.34 / 0.39 s per batch of 4 against
+# 0.21 / 0.23 / 0.25, box AP 8.7 / 6.4 / 3.4 against 9.0 / 6.8 / 3.5 from MoCo v2 / BAM /
+# random init; the C4 twins, which share these settings, were not re-measured).
 scenes_width = 64
 scenes_num_classes = 12
 scenes_proposals = dict(
