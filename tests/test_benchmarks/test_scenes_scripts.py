@@ -99,3 +99,57 @@ def test_pipeline_cost_prints_each_twin(scenes_root, capsys):
     assert 'BlockWiseViews' in out and 'ColorJitter' in out and 'LoadImageFromFileStrict' in out
     with pytest.raises(FileNotFoundError, match='train2017'):
         cost.main(['--data-root', osp.join(scenes_root, 'missing')])
+
+
+def test_label_precision_against_a_hand_count():
+    """2 queries, 4 bank rows in the plane: the top-2 by cosine, counted by hand."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
+    from scenes_knn_label_precision import label_precision
+    angles = torch.tensor([0.0, 0.3, 1.6, 3.0], dtype=torch.float64)   # bank rows 0..3
+    bank = torch.stack([angles.cos(), angles.sin()], 1)
+    queries = torch.tensor([[1.0, 0.1], [-1.0, 0.05]], dtype=torch.float64)
+    # classes: bank 0 {a}, 1 {b}, 2 {a, b}, 3 {c}; query 0 {a}, query 1 {c}
+    bank_labels = torch.tensor([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=torch.float64)
+    query_labels = torch.tensor([[1, 0, 0], [0, 0, 1]], dtype=torch.float64)
+    # query 0 (angle ~0.1): nearest rows 0, 1 -> shares with 0 only: 1/2
+    # query 1 (angle ~3.09): nearest rows 3, 2 -> shares with 3 only: 1/2
+    precision, chance = label_precision(queries, query_labels, bank, bank_labels, topk=2)
+    assert precision == pytest.approx(0.5)
+    # query 0 shares with rows 0, 2 (2/4), query 1 with row 3 (1/4)
+    assert chance == pytest.approx((2 / 4 + 1 / 4) / 2)
+    precision, _ = label_precision(queries, query_labels, bank, bank_labels, topk=1)
+    assert precision == pytest.approx(1.0)
+
+
+def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path, capsys):
+    """``random`` and a checkpoint of the same random backbone give the same numbers;
+    features that are the labels themselves give precision 1 at k = 1; a dictionary larger
+    than the train split, or smaller than k, is refused."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
+    import scenes_knn_label_precision as knn
+    from mmpretrain.models import ResNet
+    torch.manual_seed(0)
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
+    path = str(tmp_path / 'backbone.pth')
+    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
+                    meta={}), path)
+    args = ['--data', scenes_root, '--size', '32', '--dict-size', '32', '--banks', '3']
+    out = knn.main([path, 'random'] + args)
+    printed = capsys.readouterr().out
+    assert set(out[path]) == {1, 5, 20}
+    for k in (1, 5, 20):
+        assert out[path][k] == pytest.approx(out['random'][k], abs=1e-9)
+        precision, chance = out[path][k]
+        assert 0 <= precision <= 1 and 0 < chance < 1
+        assert f'| {path} | {k} | {precision:.3f} | {chance:.3f} |' in printed
+    _, val_hot = knn.load_split(scenes_root, 'val', 32)
+    _, train_hot = knn.load_split(scenes_root, 'train', 32)
+    oracle = [torch.nn.functional.normalize(torch.from_numpy(h) + 1e-3, dim=1)
+              for h in (val_hot, train_hot)]
+    precision, chance = knn.label_precision(oracle[0], torch.from_numpy(val_hot), oracle[1],
+                                            torch.from_numpy(train_hot), topk=1)
+    assert precision == 1.0 and chance < 0.9
+    with pytest.raises(ValueError, match='--dict-size 65 must be at least'):
+        knn.main(['random', '--data', scenes_root, '--size', '32', '--dict-size', '65'])
+    with pytest.raises(ValueError, match='--dict-size 8 must be at least the largest --topk'):
+        knn.main(['random', '--data', scenes_root, '--size', '32', '--dict-size', '8'])
