@@ -9,6 +9,17 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def _saved_scenes_backbone(tmp_path):
+    """A random scenes ResNet-18 (seed 0) saved as a pretraining checkpoint; its path."""
+    from mmpretrain.models import ResNet
+    torch.manual_seed(0)
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
+    path = str(tmp_path / 'backbone.pth')
+    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
+                    meta={}), path)
+    return path
+
+
 def test_step_cost_prints_every_case():
     out = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--views', '2',
                           '--repeats', '1', '--threads', '1'], cwd=ROOT, check=True,
@@ -23,11 +34,7 @@ def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     import scenes_linear_separability as sep
     from mmpretrain.models import ResNet
-    torch.manual_seed(0)
-    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
-    path = str(tmp_path / 'backbone.pth')
-    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
-                    meta={}), path)
+    path = _saved_scenes_backbone(tmp_path)
     out = sep.main([path, '--data', scenes_root, '--size', '32'])
     assert 0 <= out['chance'] < out['mAP'] <= 100
     torch.manual_seed(0)  # the same initial weights as the saved backbone
@@ -127,12 +134,7 @@ def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path
     than the train split, or smaller than k, is refused."""
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     import scenes_knn_label_precision as knn
-    from mmpretrain.models import ResNet
-    torch.manual_seed(0)
-    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
-    path = str(tmp_path / 'backbone.pth')
-    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
-                    meta={}), path)
+    path = _saved_scenes_backbone(tmp_path)
     args = ['--data', scenes_root, '--size', '32', '--dict-size', '32', '--banks', '3']
     out = knn.main([path, 'random'] + args)
     printed = capsys.readouterr().out
