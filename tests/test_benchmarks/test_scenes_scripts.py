@@ -9,12 +9,13 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _saved_scenes_backbone(tmp_path):
-    """A random scenes ResNet-18 (seed 0) saved as a pretraining checkpoint; its path."""
+def _saved_scenes_backbone(tmp_path, seed=0):
+    """A random scenes ResNet-18 (weights of ``seed``) saved as a pretraining checkpoint; its
+    path."""
     from mmpretrain.models import ResNet
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
-    path = str(tmp_path / 'backbone.pth')
+    path = str(tmp_path / f'backbone_seed{seed}.pth')
     torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
                     meta={}), path)
     return path
@@ -128,15 +129,40 @@ def test_label_precision_against_a_hand_count():
     assert precision == pytest.approx(1.0)
 
 
+def _nearest_neighbour_precision(path, scenes_root, size):
+    """Float64 recount of the tool at k = 1 with the whole train split as the dictionary:
+    the checkpoint's backbone loaded by hand, GAP of its last stage, cosine, argmax."""
+    from mmpretrain.models import ResNet
+
+    import scenes_knn_label_precision as knn
+    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
+    state = torch.load(path, weights_only=False)['state_dict']
+    backbone.load_state_dict({k[len('backbone.'):]: v for k, v in state.items()})
+    backbone.eval()
+    feats, hots = {}, {}
+    for split in ('train', 'val'):
+        images, hot = knn.load_split(scenes_root, split, size)
+        with torch.no_grad():
+            g = backbone(images)[-1].mean((2, 3)).double()
+        feats[split] = g / g.norm(dim=1, keepdim=True)
+        hots[split] = torch.from_numpy(hot).double()
+    nearest = (feats['val'] @ feats['train'].T).argmax(1)
+    shares = (hots['val'] @ hots['train'].T) > 0
+    return (shares[torch.arange(len(nearest)), nearest].double().mean().item(),
+            shares.double().mean().item())
+
+
 def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path, capsys):
-    """``random`` and a checkpoint of the same random backbone give the same numbers;
-    features that are the labels themselves give precision 1 at k = 1; a dictionary larger
-    than the train split, or smaller than k, is refused."""
+    """``random`` and a checkpoint of the same random backbone give the same numbers, another
+    checkpoint other ones; with the whole train split as the dictionary, k = 1 equals a float64
+    nearest-neighbour recount; features that are the labels themselves give precision 1 at
+    k = 1; a dictionary larger than the train split, or smaller than k, is refused, before any
+    image is encoded; a checkpoint without backbone keys is refused by name."""
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     import scenes_knn_label_precision as knn
-    path = _saved_scenes_backbone(tmp_path)
+    path, other = _saved_scenes_backbone(tmp_path), _saved_scenes_backbone(tmp_path, seed=1)
     args = ['--data', scenes_root, '--size', '32', '--dict-size', '32', '--banks', '3']
-    out = knn.main([path, 'random'] + args)
+    out = knn.main([path, 'random', other] + args)
     printed = capsys.readouterr().out
     assert set(out[path]) == {1, 5, 20}
     for k in (1, 5, 20):
@@ -144,6 +170,13 @@ def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path
         precision, chance = out[path][k]
         assert 0 <= precision <= 1 and 0 < chance < 1
         assert f'| {path} | {k} | {precision:.3f} | {chance:.3f} |' in printed
+    assert out[other][1][0] != pytest.approx(out[path][1][0], abs=1e-6)
+    num_train = len(knn.load_split(scenes_root, 'train', 8)[1])
+    whole = knn.main([other, '--data', scenes_root, '--size', '32', '--dict-size',
+                      str(num_train), '--topk', '1', '--banks', '1'])[other][1]
+    assert whole == pytest.approx(_nearest_neighbour_precision(other, scenes_root, 32),
+                                  abs=1e-6)
+    capsys.readouterr()
     _, val_hot = knn.load_split(scenes_root, 'val', 32)
     _, train_hot = knn.load_split(scenes_root, 'train', 32)
     oracle = [torch.nn.functional.normalize(torch.from_numpy(h) + 1e-3, dim=1)
@@ -155,3 +188,8 @@ def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path
         knn.main(['random', '--data', scenes_root, '--size', '32', '--dict-size', '65'])
     with pytest.raises(ValueError, match='--dict-size 8 must be at least the largest --topk'):
         knn.main(['random', '--data', scenes_root, '--size', '32', '--dict-size', '8'])
+    assert 'precision' not in capsys.readouterr().out  # refused before the table's header
+    headless = str(tmp_path / 'no_backbone.pth')
+    torch.save({'state_dict': {'conv1.weight': torch.zeros(1)}}, headless)
+    with pytest.raises(ValueError, match=f'{headless}: no backbone'):
+        knn.main([headless, '--data', scenes_root, '--size', '32', '--dict-size', '32'])

@@ -101,6 +101,9 @@ COVERAGE = [
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_linear_separability\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::'
         'test_linear_separability_of_random_and_of_a_checkpoint']),
+    (r'^(\.venv/bin/python )?tools/benchmarks/scenes_knn_label_precision\.py', [
+        'tests/test_benchmarks/test_scenes_scripts.py::'
+        'test_knn_label_precision_of_random_and_of_a_checkpoint']),
     (r'^(\.venv/bin/python )?tools/generate_scenes\.py( --out data/scenes)?$', [
         f'{THIS}::test_generate_scenes_cli',
         'tests/test_seg/test_scene_semantic.py::'
@@ -227,6 +230,10 @@ COVERAGE = [
     (r'^\.venv/bin/python tools/train\.py configs/benchmarks/classification/scenes/'
      r'resnet18_linear-probe\S+ --work-dir \S+ --cfg-options '
      r'model\.backbone\.init_cfg\.checkpoint=\S+', [PROBE_RUN]),
+    (r'^\.venv/bin/python tools/train\.py configs/benchmarks/classification/scenes/'
+     r'resnet18_linear-probe\S+ --work-dir work_dirs/supervised_ref --cfg-options '
+     r'model\.backbone\.init_cfg=None model\.backbone\.frozen_stages=-1 ',
+     [f'{THIS}::test_supervised_reference_trains_the_whole_backbone']),
     (r'^\.venv/bin/python tools/test\.py configs/benchmarks/classification/scenes/'
      r'resnet18_linear-probe\S+ \S+ --work-dir \S+ --out \S+', [
          PROBE_RUN,
@@ -513,6 +520,46 @@ def test_random_init_commands_start(commands):
                 else:
                     with pytest.raises(ValueError, match="init_cfg.checkpoint is ''"):
                         model.init_weights()
+
+
+def test_supervised_reference_trains_the_whole_backbone(commands, scenes_root, tmp_path):
+    """The README's supervised reference (the probe config with `frozen_stages=-1
+    norm_eval=False` from random weights) trains every backbone parameter and its BatchNorm
+    statistics, where the probe as configured trains neither; run for one epoch through
+    tools/train.py with the documented options, its checkpoint's BN statistics have moved."""
+    from mmengine.registry import MODELS, DefaultScope
+
+    from mls_mm.utils import load_config
+    documented = [c for c in commands if re.search(
+        r'tools/train\.py \S+linear-probe\S+ --work-dir work_dirs/supervised_ref ', c.text)]
+    assert len(documented) == 1, [c.text for c in documented]
+    options = _documented_options(documented[0].text)
+    assert options['model.backbone.init_cfg'] is None
+    trainable = {}
+    for name, opts in (('reference', options), ('probe', {'model.backbone.init_cfg': None})):
+        cfg = load_config(osp.join(REPO, PROBE), cfg_options=opts)
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            model = MODELS.build(cfg.model)
+        model.init_weights()
+        model.train()
+        params = list(model.backbone.parameters())
+        trainable[name] = (sum(p.requires_grad for p in params) / len(params),
+                           model.backbone.bn1.training)
+    assert trainable == {'reference': (1.0, True), 'probe': (0.0, False)}, trainable
+
+    data = [f'train_dataloader.dataset.data_root={scenes_root}',
+            f'val_dataloader.dataset.data_root={scenes_root}',
+            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+            'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+    args = [f'{k}={v}' for k, v in options.items() if k != 'model.backbone.init_cfg']
+    run([sys.executable, 'tools/train.py', PROBE, '--work-dir', str(tmp_path),
+         '--cfg-options', 'model.backbone.init_cfg=None', *args, *data,
+         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+         'default_hooks.checkpoint.interval=1'])
+    state = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert state['backbone.bn1.running_mean'].abs().max() > 1e-3  # init: zeros
+    assert (state['backbone.bn1.running_var'] - 1).abs().max() > 1e-3  # init: ones
 
 
 @pytest.mark.parametrize('tool', ['knn_monitor_cost', 'mls_vs_mocov2_step_time',

@@ -1,4 +1,4 @@
-"""How often a backbone's nearest neighbours share a category: MLS's pseudo-label precision, offline.
+"""How often a backbone's nearest neighbours share a category: MLS's pseudo-label precision offline.
 
     python tools/benchmarks/scenes_knn_label_precision.py CHECKPOINT|random [CHECKPOINT|random ...]
         [--data data/scenes] [--size 64] [--dict-size 256] [--topk 1 5 20] [--banks 20]
@@ -20,6 +20,7 @@ read before MLS is trained on it:
   and printed with their difference (the margin MLS's target asks to be 0.10 or more).
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
@@ -59,6 +60,15 @@ def label_precision(queries: torch.Tensor, query_labels: torch.Tensor, bank: tor
             float(shares.float().mean()))
 
 
+def check_dict_size(root, dict_size, topks):
+    """Refuse, before any image is encoded, a dictionary smaller than k or than the train split."""
+    with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
+        num_train = len(json.load(f)['images'])
+    if not max(topks) <= dict_size <= num_train:
+        raise ValueError(f'--dict-size {dict_size} must be at least the largest --topk '
+                         f'({max(topks)}) and at most the {num_train} train images of {root}')
+
+
 def measure(checkpoint, root, size, dict_size, topks, banks, seed=0):
     """{k: (precision, chance)} for one backbone, averaged over ``banks`` dictionaries."""
     torch.manual_seed(seed)  # the weights of 'random'
@@ -67,9 +77,6 @@ def measure(checkpoint, root, size, dict_size, topks, banks, seed=0):
     for split in ('train', 'val'):
         images, hot = load_split(root, split, size)
         feats[split], labels[split] = pooled_features(backbone, images), torch.from_numpy(hot)
-    if not max(topks) <= dict_size <= len(feats['train']):
-        raise ValueError(f'--dict-size {dict_size} must be at least the largest --topk '
-                         f'({max(topks)}) and at most the {len(feats["train"])} train images')
     rng = np.random.default_rng(seed)
     sums = {k: np.zeros(2) for k in topks}
     for _ in range(banks):
@@ -93,6 +100,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if min(args.topk) < 1 or args.banks < 1:
         parser.error('--topk and --banks must be >= 1')
+    check_dict_size(args.data, args.dict_size, args.topk)
     torch.set_num_threads(1)
     results = {}
     print(f'| backbone | k of D = {args.dict_size} | precision | chance | margin |')

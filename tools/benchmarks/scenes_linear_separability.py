@@ -53,10 +53,12 @@ def build_backbone(checkpoint):
         __file__)))), 'configs/_base_/scenes_backbone.py'))
     model = ResNet(**cfg.scenes_resnet)
     if checkpoint != 'random':
-        import mls_mm  # noqa: F401  (mmengine's loaders, weights only)
-        from mmengine.runner.checkpoint import _load_checkpoint
-        state = _load_checkpoint(checkpoint, map_location='cpu')['state_dict']
+        from mls_mm.transfer.backbone_weights import read_state_dict
+        state, _ = read_state_dict(checkpoint)
         state = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+        if not state:
+            raise ValueError(f'{checkpoint}: no backbone.* keys (expected a scenes pretraining '
+                             'or classification checkpoint of mls_mm)')
         model.load_state_dict(state)  # strict: every backbone key, nothing else
     model.eval()  # mmpretrain ResNet.train() returns None, so not `return model.eval()`
     return model
