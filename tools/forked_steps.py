@@ -67,8 +67,10 @@ def preload():
             importlib.import_module(module)
 
 
-def _run_script(command, write_end, cwd):
-    """The forked child: ``python SCRIPT ARGS`` with stdout / stderr into ``write_end``.
+def _run_script(command, write_end, cwd, threads=None):
+    """The forked child: ``python SCRIPT ARGS`` with stdout / stderr into ``write_end``, with
+    ``threads`` torch threads (None: the parent's setting), as ``OMP_NUM_THREADS`` gives a new
+    interpreter.
     multiprocessing's bootstrap ends it much as an interpreter ends: a ``SystemExit`` gives its
     code (a message: printed, exit 1), an exception its traceback (after a ``Process ...:``
     line) and exit 1; daemonic children (the dataloaders' workers) are terminated, non-daemonic
@@ -80,6 +82,10 @@ def _run_script(command, write_end, cwd):
     sys.stdout = open(1, 'w', buffering=1, closefd=False)
     sys.stderr = open(2, 'w', buffering=1, closefd=False)
     os.chdir(cwd)
+    if threads is not None:
+        import torch
+        torch.set_num_threads(threads)
+        os.environ['OMP_NUM_THREADS'] = str(threads)  # for the processes the script starts
     sys.argv = list(command[1:])
     sys.path[0] = osp.dirname(osp.abspath(command[1]))
     try:
@@ -88,7 +94,7 @@ def _run_script(command, write_end, cwd):
         logging.shutdown()
 
 
-def fork_script(command, cwd):
+def fork_script(command, cwd, threads=None):
     """Start ``python SCRIPT ARGS`` in a fork of this process (multiprocessing's ``fork``
     context): a separate process, as with ``subprocess``, that starts with the parent's
     imports done. Returns (its merged stdout / stderr as a text stream, the process)."""
@@ -96,7 +102,7 @@ def fork_script(command, cwd):
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     child = multiprocessing.get_context('fork').Process(
-        target=_run_script, args=(command, write_end, cwd), name=osp.basename(command[1]))
+        target=_run_script, args=(command, write_end, cwd, threads), name=osp.basename(command[1]))
     child.start()
     os.close(write_end)
     return os.fdopen(read_end, errors='replace'), child

@@ -49,11 +49,13 @@ import os.path as osp
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from forked_steps import choose_launch, fork_script, forkable, preload, wait_forked
 from run_records import (DONE, PARTIAL, check_same_command, input_digest, mark_done,
                          read_partial, write_record)
+from step_schedule import dependencies, run_concurrently
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = dict(
@@ -101,8 +103,21 @@ def parse_args(argv=None):
                         '(4-8 s of start-up saved per step, the same numbers); subprocess '
                         'starts a new interpreter; auto (default): fork on Linux when torch '
                         'sees no GPU (CUDA does not survive a fork), else subprocess')
+    parser.add_argument('--jobs', type=int, default=None, metavar='N',
+                        help='steps run at the same time, as their order allows (a probe '
+                        'after its pretraining, ...; default: the CPU cores this process may '
+                        'use when steps fork, else 1). The numbers do not depend on it')
+    parser.add_argument('--threads', type=int, default=1, metavar='T',
+                        help='torch threads of each step (default 1: on 2 cores, two steps '
+                        'of 1 thread side by side do 1.45 times the work of one step of 2). '
+                        'The numbers depend on it: torch sums in another order')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error(f'--threads must be at least 1, got {args.threads}')
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
+    return args
 
 
 def _data_options(data):
@@ -214,8 +229,40 @@ def resolve(argument: str, dry_run: bool = False) -> str:
         return head + f.read().strip()
 
 
-def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess'):
-    """Run one command, echoing its progress lines; raise with the log's tail on failure.
+# one step at a time starts a process: a fork while another step's pipe is half set up would
+# hand that pipe's write end to the new process, and its reader would wait for it too
+_STARTING = threading.Lock()
+_RUNNING = {}  # thread id -> how to stop the process that thread's step runs
+
+
+def _start(command, env, launch, threads):
+    """Start the step's process: (its output stream, wait(), stop())."""
+    with _STARTING:
+        if launch == 'fork' and forkable(command, env):
+            output, child = fork_script(command, cwd=ROOT, threads=threads)
+            return output, (lambda: wait_forked(child)), child.terminate
+        if threads is not None:
+            env = dict(env, OMP_NUM_THREADS=str(threads))
+        # a session of its own, so that stopping it reaches the processes it starts
+        proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        return proc.stdout, proc.wait, lambda: os.killpg(proc.pid, signal.SIGTERM)
+
+
+def stop_running():
+    """Stop the processes of the steps that run now (another step failed, or Ctrl-C)."""
+    for stop in list(_RUNNING.values()):
+        try:
+            stop()
+        except ProcessLookupError:
+            pass
+
+
+def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess', threads=None,
+             tag=''):
+    """Run one command, echoing its progress lines (after ``tag``); raise with the log's tail
+    on failure. ``threads``: torch's intra-op threads in the step (None: torch's default).
 
     A run's wall time adds up over invocations: at every progress line the time so far goes to
     ``run_main.partial.json`` in its work_dir, so that a resumed run's ``run_main.json``
@@ -223,21 +270,13 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
     command = [resolve(argument) for argument in command]
     start = time.time()
     inputs = input_digest(ROOT, command, work_dir)  # configs and checkpoints as the run starts
-    before, invocations = read_partial(ROOT, work_dir, command, inputs)
+    before, invocations = read_partial(ROOT, work_dir, command, inputs, threads)
     if work_dir is not None:
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a') as log:
-        if launch == 'fork' and forkable(command, env):
-            output, child = fork_script(command, cwd=ROOT)
-            wait, stop = (lambda: wait_forked(child)), child.terminate
-        else:
-            # a session of its own, so that stopping it reaches the processes it starts
-            proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-            output, wait = proc.stdout, proc.wait
-            stop = lambda: os.killpg(proc.pid, signal.SIGTERM)  # noqa: E731
+        output, wait, stop = _start(command, env, launch, threads)
+        _RUNNING[threading.get_ident()] = stop
         tail = []
         try:
             with output:
@@ -245,10 +284,11 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                     log.write(line)
                     tail = (tail + [line])[-40:]
                     if any(mark in line for mark in PROGRESS):
-                        print(f'    {line.rstrip()[:160]}', flush=True)
+                        print(f'    {tag}{line.rstrip()[:160]}', flush=True)
                         if work_dir is not None:
                             write_record(ROOT, work_dir, PARTIAL, command=command,
-                                         inputs=inputs, invocations=invocations + 1,
+                                         inputs=inputs, threads=threads,
+                                         invocations=invocations + 1,
                                          wall_s=round(before + time.time() - start, 1))
             returncode = wait()
         except BaseException:  # e.g. Ctrl-C: the step is stopped, not left running
@@ -258,43 +298,65 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess')
                 pass
             wait()
             raise
+        finally:
+            _RUNNING.pop(threading.get_ident(), None)
         if returncode != 0:
             raise RuntimeError(f'{stage} {name} failed (exit {returncode}); command: '
                                f'{" ".join(command)}\nlast lines of {log_file}:\n'
                                + ''.join(tail))
     if work_dir is not None:
         mark_done(ROOT, work_dir, wall_s=round(before + time.time() - start, 1),
-                  invocations=invocations + 1, command=command, inputs=inputs)
+                  invocations=invocations + 1, command=command, inputs=inputs,
+                  threads=threads)
+
+
+def default_jobs(launch: str) -> int:
+    """The CPU cores this process may use when steps fork (no GPU), else 1."""
+    if launch != 'fork':
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else \
+        (os.cpu_count() or 1)
 
 
 def main(argv=None):
     args = parse_args(argv)
     steps = plan(args)
     start = time.time()
-    preloaded = False
     launch = 'subprocess' if args.dry_run else choose_launch(args.launch)
-    for index, (stage, name, work_dir, command, env) in enumerate(steps, 1):
-        header = f'[{index}/{len(steps)}] {stage}: {name}'
-        if args.dry_run:
-            prefix = ' '.join(f'{k}={v}' for k, v in env.items())
+    headers = [f'[{index}/{len(steps)}] {stage}: {name}'
+               for index, (stage, name, *_) in enumerate(steps, 1)]
+    if args.dry_run:
+        for header, (_, _, _, command, env) in zip(headers, steps):
+            prefix = ' '.join(f'{k}={v}' for k, v in
+                              dict(env, OMP_NUM_THREADS=args.threads).items())
             shown = ' '.join(resolve(a, dry_run=True) for a in command)
-            print(f'{header}\n    {prefix + " " if prefix else ""}{shown}')
-            continue
+            print(f'{header}\n    {prefix} {shown}')
+        return
+    jobs = args.jobs or default_jobs(launch)
+    if launch == 'fork' and any(forkable(command, env) for *_, command, env in steps):
+        preload()  # before any step starts, in this thread
+
+    def run(index):
+        stage, name, work_dir, command, env = steps[index]
+        header = headers[index]
         if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, DONE)):
-            check_same_command(ROOT, work_dir, [resolve(argument) for argument in command])
+            check_same_command(ROOT, work_dir, [resolve(argument) for argument in command],
+                               args.threads)
             print(f'{header}: done before, skipped', flush=True)
-            continue
+            return
         print(f'{header} ...', flush=True)
         step_start = time.time()
         log_file = osp.join(ROOT, work_dir + '.log' if work_dir else
                             f'{args.root}/{stage}.log')
-        if launch == 'fork' and not preloaded and forkable(command, env):
-            preload()
-            preloaded = True
-        run_step(stage, name, work_dir, command, env, log_file, launch)
+        run_step(stage, name, work_dir, command, env, log_file, launch, args.threads,
+                 tag=f'{name}: ' if jobs > 1 else '')
         print(f'{header}: finished in {time.time() - step_start:.0f} s '
               f'(total {(time.time() - start) / 60:.1f} min)', flush=True)
-    if not args.dry_run and 'tables' in args.stages:
+
+    if jobs > 1:
+        print(f'{jobs} steps at a time, {args.threads} torch thread(s) each', flush=True)
+    run_concurrently(dependencies(steps), jobs, run, stop_running)
+    if 'tables' in args.stages:
         with open(osp.join(ROOT, args.root, 'results.md')) as f:
             print(f.read())
         print(f'pictures: {args.root}/pictures/   total {(time.time() - start) / 60:.1f} min')

@@ -1,8 +1,8 @@
 """The records by which tools/run_main.py reuses a run: what made it, and from which inputs.
 
 A run's work_dir (relative to the repository ``root``) holds, once its command succeeded,
-``run_main.json`` (the command, :func:`input_digest` of its inputs, its wall time summed over
-invocations) and ``.done``; while it is interrupted, ``run_main.partial.json`` with the same
+``run_main.json`` (the command, :func:`input_digest` of its inputs, the torch threads it ran
+with, its wall time summed over invocations) and ``.done``; while it is interrupted, ``run_main.partial.json`` with the same
 fields so far. A finished run is reused, and an interrupted one resumed, only for the same
 command and inputs: otherwise these functions stop the job, naming the run.
 """
@@ -82,11 +82,21 @@ def _refuse(work_dir, why):
     raise RuntimeError(f'{work_dir} {why}: move it away, or use another --root')
 
 
-def check_same_command(root: str, work_dir: str, command: list) -> None:
+def _check_threads(work_dir, record, threads, what):
+    """``record`` was made with ``threads`` torch threads per step (None: torch's default)."""
+    if record.get('threads') != threads:
+        def name(count):
+            return f'{count} torch thread(s)' if count else "torch's default threads"
+        _refuse(work_dir, f'{what} made with {name(record.get("threads"))} per step, this '
+                f'job asks for {name(threads)} (other digits)')
+
+
+def check_same_command(root: str, work_dir: str, command: list, threads=None) -> None:
     """A finished run is reused only for the command that made it (seed, data, options,
-    config; ``command`` with its checkpoints resolved) and under the same inputs
-    (:func:`input_digest`: config files by content, the checkpoints it reads); anything else
-    stops, naming the run, so that no table mixes two settings."""
+    config; ``command`` with its checkpoints resolved), with the same torch ``threads`` (None:
+    torch's default) and under the same inputs (:func:`input_digest`: config files by
+    content, the checkpoints it reads); anything else stops, naming the run, so that no table
+    mixes two settings."""
     record = osp.join(root, work_dir, RECORD)
     if not osp.isfile(record):
         _refuse(work_dir, f'is marked done but has no {RECORD} (made by an older mls_mm)')
@@ -97,6 +107,7 @@ def check_same_command(root: str, work_dir: str, command: list) -> None:
         changed = [a for a in command[1:] if a not in before] + \
             [f'(was) {a}' for a in before[1:] if a not in command]
         _refuse(work_dir, f'was made by another command ({" ".join(changed)})')
+    _check_threads(work_dir, record, threads, 'was')
     if 'inputs' not in record:
         _refuse(work_dir, f'has no digest of its inputs in its {RECORD} (made by an older '
                 'mls_mm)')
@@ -106,7 +117,7 @@ def check_same_command(root: str, work_dir: str, command: list) -> None:
                 'config: of it or of a file it inherits)')
 
 
-def read_partial(root: str, work_dir, command: list, inputs=None) -> tuple:
+def read_partial(root: str, work_dir, command: list, inputs=None, threads=None) -> tuple:
     """(seconds, invocations) that earlier, interrupted invocations of the same command took.
     An interrupted run of another command, or (when ``inputs`` is given, as run_main always
     does) from other inputs or with no record of them, stops the step, as a finished one does:
@@ -119,6 +130,7 @@ def read_partial(root: str, work_dir, command: list, inputs=None) -> tuple:
     if record.get('command', [None])[1:] != command[1:]:
         _refuse(work_dir, 'holds an interrupted run of another command '
                 f'({" ".join(record.get("command", [])[1:])})')
+    _check_threads(work_dir, record, threads, 'holds an interrupted run')
     if inputs is not None:
         changed = list(inputs) if 'inputs' not in record else _changed_inputs(record, inputs)
         if changed:

@@ -51,12 +51,19 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
         run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     (step, ) = run_main.plan(run_main.parse_args(['--root', 'wd', '--methods', 'mocov2',
                                                   '--stages', 'pretrain']))
-    (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=step[3])))
+    (run_dir / 'run_main.json').write_text(json.dumps(dict(wall_s=1.0, command=step[3],
+                                                           threads=1)))
     with pytest.raises(RuntimeError, match='no digest of its inputs'):
         run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
+    inputs = run_records.input_digest(run_main.ROOT, step[3])
+    for made_with in (None, 2):  # torch's default threads (an older job's record), or 2
+        (run_dir / 'run_main.json').write_text(json.dumps(dict(
+            wall_s=1.0, command=step[3], inputs=inputs, threads=made_with)))
+        with pytest.raises(RuntimeError, match=f"made with {made_with or 'torch.s default'} "
+                                               '.*asks for 1 torch thread'):
+            run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     (run_dir / 'run_main.json').write_text(json.dumps(dict(
-        wall_s=1.0, command=step[3],
-        inputs=run_records.input_digest(run_main.ROOT, step[3]))))
+        wall_s=1.0, command=step[3], inputs=inputs, threads=1)))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
@@ -244,8 +251,9 @@ def test_a_failing_forked_script_names_its_error_and_log(tmp_path, monkeypatch):
 
 
 def test_forked_steps_equal_new_interpreters(tmp_path):
-    """The same tiny job with ``--launch fork`` and ``--launch subprocess``: every logged
-    scalar of the pretraining and the probes is the same, to the last digit."""
+    """The same tiny job with ``--launch fork`` (2 steps at a time) and ``--launch subprocess``
+    (one at a time): every logged scalar of the pretraining and the probes is the same, to the
+    last digit."""
     import json
     import subprocess
     data = tmp_path / 'scenes'
@@ -255,6 +263,7 @@ def test_forked_steps_equal_new_interpreters(tmp_path):
         subprocess.run([sys.executable, 'tools/run_main.py', '--root', str(root), '--data',
                         str(data), '--num-train', '64', '--num-val', '16', '--methods', 'mocov2',
                         '--stages', 'data', 'pretrain', 'probe', '--launch', launch,
+                        '--jobs', '2' if launch == 'fork' else '1',
                         '--cfg-options', 'train_cfg.max_epochs=1'],
                        cwd=run_main.ROOT, check=True, capture_output=True, text=True)
         runs = {}

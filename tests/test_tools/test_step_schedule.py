@@ -1,0 +1,93 @@
+"""Which steps of the main job wait for which, and running them N at a time."""
+import os.path as osp
+import sys
+import threading
+import time
+
+import pytest
+
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+                            'tools'))
+import run_main  # noqa: E402
+from step_schedule import dependencies, run_concurrently  # noqa: E402
+
+
+def _named(steps):
+    names = [f'{stage}: {name}' for stage, name, *_ in steps]
+    return names, {names[i]: {names[j] for j in needs}
+                   for i, needs in enumerate(dependencies(steps))}
+
+
+def test_the_main_jobs_steps_wait_for_what_they_read():
+    names, needs = _named(run_main.plan(run_main.parse_args(['--root', 'wd'])))
+    assert needs['data: scenes'] == set()
+    for method in ('mocov2', 'simsiam', 'mls', 'bam'):
+        assert needs[f'pretrain: {method}'] == {'data: scenes'}
+        assert needs[f'probe: {method}'] == {'data: scenes', f'pretrain: {method}'}
+        assert needs[f'transfer: {method} backbone'] == {'data: scenes', f'pretrain: {method}'}
+        assert needs[f'transfer: {method}'] == {'data: scenes', f'transfer: {method} backbone'}
+    assert needs['probe: random'] == needs['transfer: random'] == {'data: scenes'}
+    # the table and the pictures come after everything before them
+    assert needs['tables: comparison'] == set(names[:names.index('tables: comparison')])
+    assert needs['pictures: mls neighbours'] == set(names) - {'pictures: mls neighbours'}
+
+
+def test_seeds_do_not_wait_for_each_other():
+    # both seeds' steps are called 'mls': dependencies come from work_dirs, not names
+    steps = run_main.plan(run_main.parse_args(['--root', 'wd', '--seeds', '0', '1',
+                                               '--methods', 'mls', '--stages', 'pretrain',
+                                               'probe']))
+    work_dirs = [s[2] for s in steps]
+    needs = dependencies(steps)
+    for seed in (0, 1):
+        probe = work_dirs.index(f'wd/seed_{seed}/probe/mls')
+        assert {work_dirs[j] for j in needs[probe]} == {f'wd/seed_{seed}/pretrain/mls'}
+        assert needs[work_dirs.index(f'wd/seed_{seed}/pretrain/mls')] == set()
+
+
+def _recorder(durations, fail=None):
+    log, lock, live = [], threading.Lock(), [0]
+
+    def run(index):
+        with lock:
+            live[0] += 1
+            log.append(('start', index, live[0]))
+        time.sleep(durations[index])
+        with lock:
+            live[0] -= 1
+            log.append(('end', index))
+        if index == fail:
+            raise RuntimeError(f'step {index} broke')
+    return run, log
+
+
+def test_steps_run_at_most_jobs_at_a_time_after_what_they_need():
+    needs = [set(), {0}, {0}, {0}, {1}, {1, 2, 3}]
+    run, log = _recorder([0.05, 0.2, 0.05, 0.05, 0.05, 0.0])
+    run_concurrently(needs, 2, run, stop_all=lambda: None)
+    starts = [e for e in log if e[0] == 'start']
+    assert sorted(i for _, i, _ in starts) == list(range(6))
+    assert max(live for *_, live in starts) == 2
+    for index, wanted in enumerate(needs):
+        started = log.index(next(e for e in starts if e[1] == index))
+        for before in wanted:
+            assert log.index(('end', before)) < started, (before, index)
+    # 2 and 3 ran while 1 was running (two lanes), and 4 started before 5 could
+    assert log.index(('end', 3)) < log.index(('end', 1))
+    run, log = _recorder([0.01] * 6)
+    run_concurrently(needs, 1, run, stop_all=lambda: None)
+    assert [i for kind, i, *_ in log if kind == 'start'] == list(range(6))  # plan order
+
+
+def test_a_failing_step_stops_the_others_and_nothing_new_starts():
+    stopped = []
+    run, log = _recorder([0.05, 0.3, 0.05, 0.0], fail=0)
+    with pytest.raises(RuntimeError, match='step 0 broke'):
+        run_concurrently([set(), set(), {0}, set()], 2, run, stop_all=lambda: stopped.append(1))
+    assert stopped == [1]
+    assert ('end', 1) in log  # the running step was waited for
+    assert {i for kind, i, *_ in log if kind == 'start'} == {0, 1}
+    with pytest.raises(RuntimeError, match='wait for each other'):
+        run_concurrently([{1}, {0}], 2, lambda i: None, stop_all=lambda: None)
+    with pytest.raises(ValueError, match='--jobs must be at least 1'):
+        run_concurrently([set()], 0, lambda i: None, stop_all=lambda: None)
