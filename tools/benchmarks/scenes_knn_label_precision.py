@@ -61,7 +61,8 @@ def label_precision(queries: torch.Tensor, query_labels: torch.Tensor, bank: tor
 
 
 def check_dict_size(root, dict_size, topks):
-    """Refuse, before any image is encoded, a dictionary smaller than k or than the train split."""
+    """Refuse, before any image is encoded, a dictionary smaller than k or larger than the
+    train split."""
     with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
         num_train = len(json.load(f)['images'])
     if not max(topks) <= dict_size <= num_train:
@@ -87,6 +88,20 @@ def measure(checkpoint, root, size, dict_size, topks, banks, seed=0):
     return {k: tuple(s / banks) for k, s in sums.items()}
 
 
+def _measure_all(args):
+    """The table of every checkpoint, printed; {checkpoint: {k: (precision, chance)}}."""
+    results = {}
+    print(f'| backbone | k of D = {args.dict_size} | precision | chance | margin |')
+    print('|---|---|---|---|---|')
+    for checkpoint in args.checkpoints:
+        results[checkpoint] = measure(checkpoint, args.data, args.size, args.dict_size,
+                                      args.topk, args.banks)
+        for k, (precision, chance) in results[checkpoint].items():
+            print(f'| {checkpoint} | {k} | {precision:.3f} | {chance:.3f} | '
+                  f'{precision - chance:+.3f} |')
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoints', nargs='+', help="scenes checkpoints, or 'random'")
@@ -101,17 +116,12 @@ def main(argv=None):
     if min(args.topk) < 1 or args.banks < 1:
         parser.error('--topk and --banks must be >= 1')
     check_dict_size(args.data, args.dict_size, args.topk)
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    results = {}
-    print(f'| backbone | k of D = {args.dict_size} | precision | chance | margin |')
-    print('|---|---|---|---|---|')
-    for checkpoint in args.checkpoints:
-        results[checkpoint] = measure(checkpoint, args.data, args.size, args.dict_size,
-                                      args.topk, args.banks)
-        for k, (precision, chance) in results[checkpoint].items():
-            print(f'| {checkpoint} | {k} | {precision:.3f} | {chance:.3f} | '
-                  f'{precision - chance:+.3f} |')
-    return results
+    try:
+        return _measure_all(args)
+    finally:
+        torch.set_num_threads(threads)  # a caller in this process (a test) keeps its own
 
 
 if __name__ == '__main__':
