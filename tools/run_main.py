@@ -349,7 +349,7 @@ def main(argv=None):
         log_file = osp.join(ROOT, work_dir + '.log' if work_dir else
                             f'{args.root}/{stage}.log')
         run_step(stage, name, work_dir, command, env, log_file, launch, args.threads,
-                 tag=f'{name}: ' if jobs > 1 else '')
+                 tag=f'{header}: ' if jobs > 1 else '')
         print(f'{header}: finished in {time.time() - step_start:.0f} s '
               f'(total {(time.time() - start) / 60:.1f} min)', flush=True)
 

@@ -91,3 +91,26 @@ def test_a_failing_step_stops_the_others_and_nothing_new_starts():
         run_concurrently([{1}, {0}], 2, lambda i: None, stop_all=lambda: None)
     with pytest.raises(ValueError, match='--jobs must be at least 1'):
         run_concurrently([set()], 0, lambda i: None, stop_all=lambda: None)
+
+
+@pytest.mark.parametrize('launch', ['fork', 'subprocess'])
+def test_a_failing_step_stops_the_process_of_the_step_beside_it(tmp_path, monkeypatch, launch):
+    """Two real steps side by side: one fails after half a second, the other would sleep a
+    minute; the job raises the failure within seconds, its neighbour's process stopped."""
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    (tmp_path / 'slow.py').write_text('import time\nprint("Epoch(train) started", flush=True)\n'
+                                      'time.sleep(60)\nopen("slept", "w").close()\n')
+    (tmp_path / 'bad.py').write_text('import sys, time\ntime.sleep(0.5)\nsys.exit("broken")\n')
+    names = ['slow', 'bad']
+
+    def run(index):
+        run_main.run_step('pretrain', names[index], None,
+                          [sys.executable, str(tmp_path / f'{names[index]}.py')], {},
+                          str(tmp_path / f'{names[index]}.log'), launch, threads=1)
+
+    start = time.time()
+    with pytest.raises(RuntimeError, match=r'pretrain bad failed[\s\S]*broken'):
+        run_concurrently([set(), set()], 2, run, run_main.stop_running)
+    assert time.time() - start < 20
+    assert 'started' in (tmp_path / 'slow.log').read_text()
+    assert not (tmp_path / 'slept').exists() and not run_main._RUNNING
