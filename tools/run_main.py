@@ -66,6 +66,9 @@ PRETRAIN = dict(
 PROBE = 'configs/benchmarks/classification/scenes/resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
 TRANSFER = 'configs/benchmarks/mmdetection/scenes/mask-rcnn_r18_fpn_1xb4-3e_scenes.py'
 STAGES = ('data', 'pretrain', 'probe', 'transfer', 'tables', 'pictures')
+# started before any other ready step when steps run side by side: BAM's pretraining (8 views
+# per image) takes 3-4 times another's, and begun last it would be the job's tail
+LONGEST_FIRST = ('bam', )
 LAST = '@last_checkpoint:'  # resolved when the step runs: the checkpoint the run dir names
 PROGRESS = ('Epoch(train)', 'Epoch(val)', 'coco/bbox_mAP', 'multi-label/mAP', 'Error', 'error:')
 
@@ -310,6 +313,12 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess',
                   threads=threads)
 
 
+def longest_first(steps) -> set:
+    """The indices of the pretrainings of ``LONGEST_FIRST`` (of every seed)."""
+    return {index for index, (stage, name, *_) in enumerate(steps)
+            if stage == 'pretrain' and name in LONGEST_FIRST}
+
+
 def default_jobs(launch: str) -> int:
     """The CPU cores this process may use when steps fork (no GPU), else 1."""
     if launch != 'fork':
@@ -355,7 +364,7 @@ def main(argv=None):
 
     if jobs > 1:
         print(f'{jobs} steps at a time, {args.threads} torch thread(s) each', flush=True)
-    run_concurrently(dependencies(steps), jobs, run, stop_running)
+    run_concurrently(dependencies(steps), jobs, run, stop_running, longest_first(steps))
     if 'tables' in args.stages:
         with open(osp.join(ROOT, args.root, 'results.md')) as f:
             print(f.read())

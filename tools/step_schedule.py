@@ -35,9 +35,10 @@ def dependencies(steps) -> list:
     return needs
 
 
-def run_concurrently(needs: list, jobs: int, run, stop_all) -> None:
+def run_concurrently(needs: list, jobs: int, run, stop_all, first=()) -> None:
     """Call ``run(i)`` for every step ``i``, each in a thread of its own once every step in
-    ``needs[i]`` has returned, at most ``jobs`` at a time, the lowest ready index first. The
+    ``needs[i]`` has returned, at most ``jobs`` at a time: a ready step of ``first`` before
+    the others, then the lowest ready index. The
     first step that raises (or a Ctrl-C) calls ``stop_all()``, waits for the running steps to
     end, and raises that error; no further step starts.
 
@@ -55,13 +56,14 @@ def run_concurrently(needs: list, jobs: int, run, stop_all) -> None:
         else:
             finished.put((index, None))
 
+    preference = sorted(range(len(needs)), key=lambda index: (index not in first, index))
     done, running = set(), {}
     try:
         while len(done) < len(needs):
-            for index, wanted in enumerate(needs):
+            for index in preference:
                 if len(running) == jobs:
                     break
-                if index not in done and index not in running and wanted <= done:
+                if index not in done and index not in running and needs[index] <= done:
                     running[index] = threading.Thread(target=call, args=(index, ), daemon=True)
                     running[index].start()
             if not running:

@@ -30,6 +30,10 @@ def test_the_main_jobs_steps_wait_for_what_they_read():
     # the table and the pictures come after everything before them
     assert needs['tables: comparison'] == set(names[:names.index('tables: comparison')])
     assert needs['pictures: mls neighbours'] == set(names) - {'pictures: mls neighbours'}
+    # BAM's pretraining, the longest, starts before any other ready step
+    steps = run_main.plan(run_main.parse_args(['--root', 'wd', '--seeds', '0', '1']))
+    assert {steps[i][2] for i in run_main.longest_first(steps)} == \
+        {'wd/seed_0/pretrain/bam', 'wd/seed_1/pretrain/bam'}
 
 
 def test_seeds_do_not_wait_for_each_other():
@@ -77,6 +81,9 @@ def test_steps_run_at_most_jobs_at_a_time_after_what_they_need():
     run, log = _recorder([0.01] * 6)
     run_concurrently(needs, 1, run, stop_all=lambda: None)
     assert [i for kind, i, *_ in log if kind == 'start'] == list(range(6))  # plan order
+    run, log = _recorder([0.01] * 6)
+    run_concurrently(needs, 1, run, stop_all=lambda: None, first={3})  # 3 once it is ready
+    assert [i for kind, i, *_ in log if kind == 'start'] == [0, 3, 1, 2, 4, 5]
 
 
 def test_a_failing_step_stops_the_others_and_nothing_new_starts():
