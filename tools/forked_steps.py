@@ -13,6 +13,7 @@ import os
 import os.path as osp
 import runpy
 import sys
+import time
 
 # imported once by this process before its first forked step (``--launch fork``)
 PRELOAD = ('mls_mm', 'mmpretrain.datasets', 'mmpretrain.engine', 'mmpretrain.evaluation',
@@ -109,6 +110,13 @@ def fork_script(command, cwd, threads=None):
 
 
 def wait_forked(child) -> int:
-    """The exit status as ``subprocess`` gives it (-N: killed by signal N)."""
+    """The exit status as ``subprocess`` gives it (-N: killed by signal N). Another step's
+    ``Process.start`` may reap this child first (multiprocessing's ``_cleanup``), which leaves
+    the status on the process object a moment later: it is waited for."""
     child.join()
+    for _ in range(1000):
+        if child.exitcode is not None:
+            break
+        time.sleep(0.01)
+        child.join()
     return child.exitcode

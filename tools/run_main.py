@@ -6,6 +6,7 @@
                              [--seeds 0] [--pretrain-epochs N]
                              [--transfer-epochs 1] [--transfer-images 512]
                              [--cfg-options KEY=VALUE ...] [--update-method-folders]
+                             [--launch auto|fork|subprocess] [--jobs N] [--threads 1]
                              [--dry-run]
 
 With one seed (``make demo``: seed 0) the runs go into ``ROOT/``; with several
@@ -34,12 +35,15 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
    and ``tools/analysis_tools/mls_neighbours.py`` (MLS queries and their pseudo-positives)
    into ``ROOT/pictures/``.
 
+Steps run ``--jobs`` at a time as their order allows (``tools/step_schedule.py``), each with
+``--threads`` torch threads (default 1), so that the digits do not depend on ``--jobs``.
+
 A run whose work_dir holds ``.done`` (written when its command succeeds, with
-``run_main.json``: its command, a digest of its inputs and its wall time, summed over the
-invocations of a resumed run) is skipped; an interrupted one is resumed (``--resume``). Either
-only for the same command and inputs (the configs with the files they inherit, the checkpoint
-it starts from): otherwise the job stops, naming the run, so that no table mixes settings
-(the records: ``tools/run_records.py``).
+``run_main.json``: its command, a digest of its inputs, its torch threads and its wall time,
+summed over the invocations of a resumed run) is skipped; an interrupted one is resumed
+(``--resume``). Either only for the same command, threads and inputs (the configs with the
+files they inherit, the checkpoint it starts from): otherwise the job stops, naming the run,
+so that no table mixes settings (the records: ``tools/run_records.py``).
 Each command's output goes to ``<work_dir>.log`` beside the work_dir; its progress lines are
 echoed.
 """
@@ -236,30 +240,53 @@ def resolve(argument: str, dry_run: bool = False) -> str:
 # hand that pipe's write end to the new process, and its reader would wait for it too
 _STARTING = threading.Lock()
 _RUNNING = {}  # thread id -> how to stop the process that thread's step runs
+_STOPPING = threading.Event()  # set by stop_running: no step starts a process any more
 
 
 def _start(command, env, launch, threads):
-    """Start the step's process: (its output stream, wait(), stop())."""
+    """Start the step's process, registered in ``_RUNNING``: (its output stream, wait(),
+    stop()). Refused once :func:`stop_running` has been called."""
     with _STARTING:
+        if _STOPPING.is_set():
+            raise RuntimeError('not started: the job is stopping (another step failed)')
         if launch == 'fork' and forkable(command, env):
             output, child = fork_script(command, cwd=ROOT, threads=threads)
-            return output, (lambda: wait_forked(child)), child.terminate
-        if threads is not None:
-            env = dict(env, OMP_NUM_THREADS=str(threads))
-        # a session of its own, so that stopping it reaches the processes it starts
-        proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        return proc.stdout, proc.wait, lambda: os.killpg(proc.pid, signal.SIGTERM)
+            wait, stop = (lambda: wait_forked(child)), child.terminate
+        else:
+            if threads is not None:
+                env = dict(env, OMP_NUM_THREADS=str(threads))
+            # a session of its own, so that stopping it reaches the processes it starts
+            proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env),
+                                    text=True, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            output, wait = proc.stdout, proc.wait
+            stop = lambda: os.killpg(proc.pid, signal.SIGTERM)  # noqa: E731
+        _RUNNING[threading.get_ident()] = stop
+        return output, wait, stop
+
+
+def allow_starts():
+    """Let steps start processes again (a new job in this process)."""
+    _STOPPING.clear()
 
 
 def stop_running():
-    """Stop the processes of the steps that run now (another step failed, or Ctrl-C)."""
-    for stop in list(_RUNNING.values()):
+    """Stop the processes of the steps that run now, and let no step start one any more
+    (another step failed, or Ctrl-C)."""
+    with _STARTING:
+        _STOPPING.set()
+        stops = list(_RUNNING.values())
+    for stop in stops:
         try:
             stop()
         except ProcessLookupError:
             pass
+
+
+def say(text):
+    """One line to stdout, whole (steps side by side print from several threads)."""
+    sys.stdout.write(text + '\n')
+    sys.stdout.flush()
 
 
 def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess', threads=None,
@@ -279,7 +306,6 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess',
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a') as log:
         output, wait, stop = _start(command, env, launch, threads)
-        _RUNNING[threading.get_ident()] = stop
         tail = []
         try:
             with output:
@@ -287,7 +313,7 @@ def run_step(stage, name, work_dir, command, env, log_file, launch='subprocess',
                     log.write(line)
                     tail = (tail + [line])[-40:]
                     if any(mark in line for mark in PROGRESS):
-                        print(f'    {tag}{line.rstrip()[:160]}', flush=True)
+                        say(f'    {tag}{line.rstrip()[:160]}')
                         if work_dir is not None:
                             write_record(ROOT, work_dir, PARTIAL, command=command,
                                          inputs=inputs, threads=threads,
@@ -319,12 +345,25 @@ def longest_first(steps) -> set:
             if stage == 'pretrain' and name in LONGEST_FIRST}
 
 
-def default_jobs(launch: str) -> int:
-    """The CPU cores this process may use when steps fork (no GPU), else 1."""
-    if launch != 'fork':
-        return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else \
+def usable_cores(cpu_max='/sys/fs/cgroup/cpu.max') -> int:
+    """The CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota (a
+    container may see more cores than it may use)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else \
         (os.cpu_count() or 1)
+    try:
+        with open(cpu_max) as f:
+            quota, period = f.read().split()[:2]
+    except (OSError, ValueError):
+        return cores
+    if quota == 'max':
+        return cores
+    return max(1, min(cores, -(-int(quota) // int(period))))
+
+
+def default_jobs(launch: str) -> int:
+    """The usable cores when steps fork, else 1 (a new interpreter per step: a GPU, or no
+    ``fork``)."""
+    return usable_cores() if launch == 'fork' else 1
 
 
 def main(argv=None):
@@ -351,20 +390,24 @@ def main(argv=None):
         if work_dir is not None and osp.exists(osp.join(ROOT, work_dir, DONE)):
             check_same_command(ROOT, work_dir, [resolve(argument) for argument in command],
                                args.threads)
-            print(f'{header}: done before, skipped', flush=True)
+            say(f'{header}: done before, skipped')
             return
-        print(f'{header} ...', flush=True)
+        say(f'{header} ...')
         step_start = time.time()
         log_file = osp.join(ROOT, work_dir + '.log' if work_dir else
                             f'{args.root}/{stage}.log')
         run_step(stage, name, work_dir, command, env, log_file, launch, args.threads,
                  tag=f'{header}: ' if jobs > 1 else '')
-        print(f'{header}: finished in {time.time() - step_start:.0f} s '
-              f'(total {(time.time() - start) / 60:.1f} min)', flush=True)
+        say(f'{header}: finished in {time.time() - step_start:.0f} s '
+            f'(total {(time.time() - start) / 60:.1f} min)')
 
     if jobs > 1:
-        print(f'{jobs} steps at a time, {args.threads} torch thread(s) each', flush=True)
-    run_concurrently(dependencies(steps), jobs, run, stop_running, longest_first(steps))
+        say(f'{jobs} steps at a time, {args.threads} torch thread(s) each')
+    allow_starts()
+    try:
+        run_concurrently(dependencies(steps), jobs, run, stop_running, longest_first(steps))
+    finally:
+        allow_starts()  # the job is over: a stopped job's steps have ended too
     if 'tables' in args.stages:
         with open(osp.join(ROOT, args.root, 'results.md')) as f:
             print(f.read())

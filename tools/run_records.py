@@ -2,9 +2,10 @@
 
 A run's work_dir (relative to the repository ``root``) holds, once its command succeeded,
 ``run_main.json`` (the command, :func:`input_digest` of its inputs, the torch threads it ran
-with, its wall time summed over invocations) and ``.done``; while it is interrupted, ``run_main.partial.json`` with the same
-fields so far. A finished run is reused, and an interrupted one resumed, only for the same
-command and inputs: otherwise these functions stop the job, naming the run.
+with, its wall time summed over invocations) and ``.done``; while it is interrupted,
+``run_main.partial.json`` with the same fields so far. A finished run is reused, and an
+interrupted one resumed, only for the same command, threads and inputs: otherwise these
+functions stop the job, naming the run.
 """
 import ast
 import hashlib
@@ -85,10 +86,12 @@ def _refuse(work_dir, why):
 def _check_threads(work_dir, record, threads, what):
     """``record`` was made with ``threads`` torch threads per step (None: torch's default)."""
     if record.get('threads') != threads:
-        def name(count):
-            return f'{count} torch thread(s)' if count else "torch's default threads"
-        _refuse(work_dir, f'{what} made with {name(record.get("threads"))} per step, this '
-                f'job asks for {name(threads)} (other digits)')
+        made = record.get('threads')
+        made = (f'{made} torch thread(s) (--threads {made})' if made else
+                "torch's default threads (an older mls_mm)")
+        asked = f'{threads} torch thread(s)' if threads else "torch's default threads"
+        _refuse(work_dir, f'{what} made with {made} per step, this job asks for {asked} '
+                '(other digits)')
 
 
 def check_same_command(root: str, work_dir: str, command: list, threads=None) -> None:

@@ -65,6 +65,15 @@ def test_done_runs_are_skipped_and_checkpoints_resolved(tmp_path, capsys, monkey
     (run_dir / 'run_main.json').write_text(json.dumps(dict(
         wall_s=1.0, command=step[3], inputs=inputs, threads=1)))
     run_main.main(['--root', 'wd', '--methods', 'mocov2', '--stages', 'pretrain'])
+    # an interrupted run is resumed only with the threads it was made with, too
+    for made_with in (None, 2):
+        (run_dir / run_records.PARTIAL).write_text(json.dumps(dict(
+            wall_s=1.0, invocations=1, command=step[3], inputs=inputs, threads=made_with)))
+        with pytest.raises(RuntimeError, match='holds an interrupted run made with '
+                                               f"{made_with or 'torch.s default'} .*asks for 1"):
+            run_records.read_partial(run_main.ROOT, 'wd/pretrain/mocov2', step[3], inputs, 1)
+    assert run_records.read_partial(run_main.ROOT, 'wd/pretrain/mocov2', step[3], inputs,
+                                    2) == (1.0, 1)
     assert 'pretrain: mocov2: done before, skipped' in capsys.readouterr().out
     # the same work_dir asked for with another seed or option is refused, not reused
     with pytest.raises(RuntimeError, match=r'another command \(randomness\.seed=0 .*\(was\) '

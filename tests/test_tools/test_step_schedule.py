@@ -1,4 +1,5 @@
 """Which steps of the main job wait for which, and running them N at a time."""
+import os
 import os.path as osp
 import sys
 import threading
@@ -67,7 +68,7 @@ def _recorder(durations, fail=None):
 
 def test_steps_run_at_most_jobs_at_a_time_after_what_they_need():
     needs = [set(), {0}, {0}, {0}, {1}, {1, 2, 3}]
-    run, log = _recorder([0.05, 0.2, 0.05, 0.05, 0.05, 0.0])
+    run, log = _recorder([0.05, 1.0, 0.05, 0.05, 0.05, 0.0])
     run_concurrently(needs, 2, run, stop_all=lambda: None)
     starts = [e for e in log if e[0] == 'start']
     assert sorted(i for _, i, _ in starts) == list(range(6))
@@ -106,8 +107,12 @@ def test_a_failing_step_stops_the_process_of_the_step_beside_it(tmp_path, monkey
     minute; the job raises the failure within seconds, its neighbour's process stopped."""
     monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
     (tmp_path / 'slow.py').write_text('import time\nprint("Epoch(train) started", flush=True)\n'
-                                      'time.sleep(60)\nopen("slept", "w").close()\n')
-    (tmp_path / 'bad.py').write_text('import sys, time\ntime.sleep(0.5)\nsys.exit("broken")\n')
+                                      'open("started", "w").close()\ntime.sleep(60)\n'
+                                      'open("slept", "w").close()\n')
+    # fails once its neighbour has started (or after 30 s)
+    (tmp_path / 'bad.py').write_text('import os, sys, time\nfor _ in range(300):\n'
+                                     '    if os.path.exists("started"):\n        break\n'
+                                     '    time.sleep(0.1)\nsys.exit("broken")\n')
     names = ['slow', 'bad']
 
     def run(index):
@@ -116,8 +121,46 @@ def test_a_failing_step_stops_the_process_of_the_step_beside_it(tmp_path, monkey
                           str(tmp_path / f'{names[index]}.log'), launch, threads=1)
 
     start = time.time()
+    run_main.allow_starts()
     with pytest.raises(RuntimeError, match=r'pretrain bad failed[\s\S]*broken'):
         run_concurrently([set(), set()], 2, run, run_main.stop_running)
-    assert time.time() - start < 20
+    run_main.allow_starts()
+    assert time.time() - start < 45
     assert 'started' in (tmp_path / 'slow.log').read_text()
     assert not (tmp_path / 'slept').exists() and not run_main._RUNNING
+
+
+def test_a_step_not_started_when_its_neighbour_fails_never_starts(tmp_path, monkeypatch):
+    """A step still reading its inputs when the step beside it fails starts no process."""
+    monkeypatch.setattr(run_main, 'ROOT', str(tmp_path))
+    (tmp_path / 'slow.py').write_text('open("ran", "w").close()\nimport time\ntime.sleep(60)\n')
+    failed = threading.Event()
+
+    def run(index):
+        if index == 0:
+            failed.set()
+            raise RuntimeError('step 0 broke')
+        failed.wait(10)
+        time.sleep(0.2)  # still before its process when the scheduler stops the job
+        run_main.run_step('pretrain', 'slow', None, [sys.executable, str(tmp_path / 'slow.py')],
+                          {}, str(tmp_path / 'slow.log'), 'subprocess', threads=1)
+
+    start = time.time()
+    run_main.allow_starts()
+    with pytest.raises(RuntimeError, match='step 0 broke'):
+        run_concurrently([set(), set()], 2, run, run_main.stop_running)
+    with pytest.raises(RuntimeError, match='not started: the job is stopping'):
+        run_main.run_step('pretrain', 'slow', None, [sys.executable, str(tmp_path / 'slow.py')],
+                          {}, str(tmp_path / 'slow.log'), 'subprocess', threads=1)
+    run_main.allow_starts()
+    assert time.time() - start < 20 and not (tmp_path / 'ran').exists()
+
+
+def test_the_default_jobs_are_the_usable_cores(tmp_path):
+    cores = run_main.usable_cores(str(tmp_path / 'none'))  # no cgroup file: the affinity
+    assert cores == len(os.sched_getaffinity(0))
+    for quota, expected in (('max 100000', cores), ('50000 100000', 1),
+                            ('150000 100000', min(cores, 2))):
+        (tmp_path / 'cpu.max').write_text(quota + '\n')
+        assert run_main.usable_cores(str(tmp_path / 'cpu.max')) == expected
+    assert run_main.default_jobs('subprocess') == 1
