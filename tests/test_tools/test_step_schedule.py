@@ -136,22 +136,24 @@ def test_a_step_not_started_when_its_neighbour_fails_never_starts(tmp_path, monk
     (tmp_path / 'slow.py').write_text('open("ran", "w").close()\nimport time\ntime.sleep(60)\n')
     failed = threading.Event()
 
+    def run_slow():
+        run_main.run_step('pretrain', 'slow', None, [sys.executable, str(tmp_path / 'slow.py')],
+                          {}, str(tmp_path / 'slow.log'), 'subprocess', threads=1)
+
     def run(index):
         if index == 0:
             failed.set()
             raise RuntimeError('step 0 broke')
         failed.wait(10)
         time.sleep(0.2)  # still before its process when the scheduler stops the job
-        run_main.run_step('pretrain', 'slow', None, [sys.executable, str(tmp_path / 'slow.py')],
-                          {}, str(tmp_path / 'slow.log'), 'subprocess', threads=1)
+        run_slow()
 
     start = time.time()
     run_main.allow_starts()
     with pytest.raises(RuntimeError, match='step 0 broke'):
         run_concurrently([set(), set()], 2, run, run_main.stop_running)
     with pytest.raises(RuntimeError, match='not started: the job is stopping'):
-        run_main.run_step('pretrain', 'slow', None, [sys.executable, str(tmp_path / 'slow.py')],
-                          {}, str(tmp_path / 'slow.log'), 'subprocess', threads=1)
+        run_slow()
     run_main.allow_starts()
     assert time.time() - start < 20 and not (tmp_path / 'ran').exists()
 
