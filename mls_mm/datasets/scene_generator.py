@@ -32,7 +32,7 @@ is grey blotchy noise from one distribution, so neither its colour nor its textu
 image (or which scene type) a crop came from; instance discrimination has to use the objects.
 (Generator version 1, mls_mm 0.2, gave each image its own background colours in its scene
 type's style: two crops of an image matched by background colour alone, a shortcut that
-contrastive pretraining took, see README.md, "The scenes benchmark".)
+contrastive pretraining took, see docs/scenes_benchmark.md, "The data".)
 
 Everything is drawn from one ``numpy.random.Generator`` seeded by ``seed``: the same arguments
 give byte-identical files.

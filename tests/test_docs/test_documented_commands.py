@@ -523,7 +523,7 @@ def test_random_init_commands_start(commands):
 
 
 def test_supervised_reference_trains_the_whole_backbone(commands, scenes_root, tmp_path):
-    """The README's supervised reference (the probe config with `frozen_stages=-1
+    """docs/scenes_benchmark.md's supervised reference (the probe config with `frozen_stages=-1
     norm_eval=False` from random weights) trains every backbone parameter and its BatchNorm
     statistics, where the probe as configured trains neither; run for one epoch through
     tools/train.py with the documented options, its checkpoint's BN statistics have moved."""

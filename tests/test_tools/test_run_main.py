@@ -390,7 +390,7 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
         elif stage in ('probe', 'transfer'):
             assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=100'))
                            for a in command), (stage, method)
-    # the README's measurements of single methods at 3 and 10 times the steps
+    # docs/scenes_benchmark.md's measurements of single methods at 3 and 10 times the steps
     for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100)):
         root = f'work_dirs/{method}_{epochs}e'
         (pretrain, *probes) = run_main.plan(run_main.parse_args(
