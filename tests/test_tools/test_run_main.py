@@ -390,8 +390,9 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
         elif stage in ('probe', 'transfer'):
             assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=100'))
                            for a in command), (stage, method)
-    # docs/scenes_benchmark.md's measurements of single methods at 3 and 10 times the steps
-    for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100)):
+    # docs/scenes_benchmark.md's and configs/mls/README.md's single methods at 3 to 20 times the steps
+    for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100),
+                           ('bam', 60), ('mls', 200)):
         root = f'work_dirs/{method}_{epochs}e'
         (pretrain, *probes) = run_main.plan(run_main.parse_args(
             ['--methods', method, '--stages', 'pretrain', 'probe', '--pretrain-epochs',
