@@ -361,19 +361,19 @@ def test_auto_launch_forks_only_on_linux_without_a_gpu(monkeypatch):
 
 
 def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
-    """The README's GPU command, ``--pretrain-epochs 100 --seeds 0 1 2``: every pretraining
-    twin resolves (as tools/train.py parses the options) to 100 epochs with its one cosine
-    schedule ending at epoch 100; probes and transfers keep their own length; a clash with
+    """The README's GPU command, ``--pretrain-epochs 200 --seeds 0 1 2``: every pretraining
+    twin resolves (as tools/train.py parses the options) to 200 epochs with its one cosine
+    schedule ending at epoch 200; probes and transfers keep their own length; a clash with
     ``--cfg-options`` is refused."""
     import argparse
 
     from mmengine.config import DictAction
 
     from mls_mm.utils import load_config
-    documented = ['--pretrain-epochs', '100', '--seeds', '0', '1', '2', '--root',
-                  'work_dirs/main_100e']
+    documented = ['--pretrain-epochs', '200', '--seeds', '0', '1', '2', '--root',
+                  'work_dirs/main_200e']
     run_main.main(['--dry-run', *documented])
-    assert capsys.readouterr().out.count('param_scheduler.0.T_max=100') == 12
+    assert capsys.readouterr().out.count('param_scheduler.0.T_max=200') == 12
     steps = run_main.plan(run_main.parse_args(documented))
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -383,12 +383,12 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
             options = command[command.index('--cfg-options'):]
             cfg = load_config(osp.join(run_main.ROOT, command[2]), None,
                               parser.parse_args(options).cfg_options)
-            assert cfg.train_cfg.max_epochs == 100, method
+            assert cfg.train_cfg.max_epochs == 200, method
             (cosine, ) = cfg.param_scheduler
             assert (cosine.type, cosine.by_epoch, cosine.begin, cosine.T_max, cosine.end) == \
-                ('CosineAnnealingLR', True, 0, 100, 100), method
+                ('CosineAnnealingLR', True, 0, 200, 200), method
         elif stage in ('probe', 'transfer'):
-            assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=100'))
+            assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=200'))
                            for a in command), (stage, method)
     # docs/scenes_benchmark.md's and configs/mls/README.md's single methods at 3 to 20 times the steps
     for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100),
