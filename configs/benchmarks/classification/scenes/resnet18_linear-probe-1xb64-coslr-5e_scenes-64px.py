@@ -4,7 +4,7 @@
 # RandomResizedCrop + flip, test Resize to a square, mAP + CP ... OF1 at probability 0.5 on the
 # whole val set after the last epoch, nothing selected), on the built-in
 # scenes (tools/generate_scenes.py: 2,048 train / 256 val images, 12 classes), about 15 s on 2
-# idle CPU cores (measured in the main job: docs/scenes_benchmark.md, "Timings of the main job").
+# idle CPU cores (measured in the scenes benchmark, README.md).
 #
 # Changes from the COCO config, all of scale:
 # - the half-width ResNet-18 of the scenes pretraining configs (256 pooled channels);
