@@ -31,3 +31,26 @@ def isolated_default_scope():
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(before)
+
+
+def _visualizer_classes():
+    from mmengine.visualization import Visualizer
+    classes, todo = [], [Visualizer]
+    while todo:
+        cls = todo.pop()
+        classes.append(cls)
+        todo.extend(cls.__subclasses__())
+    return classes
+
+
+@pytest.fixture(autouse=True)
+def isolated_visualizers():
+    """Forget the visualizers a test's Runners created. mmengine builds a visualizer through
+    ``get_instance(name)``, and mmdet's and mmseg's configs name theirs 'visualizer', so a
+    second Runner in the same process would reuse the first one, whose backends still write
+    into the first test's (by then removed) work_dir."""
+    before = {cls: dict(cls._instance_dict) for cls in _visualizer_classes()}
+    yield
+    for cls in _visualizer_classes():
+        cls._instance_dict.clear()
+        cls._instance_dict.update(before.get(cls, {}))

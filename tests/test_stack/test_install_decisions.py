@@ -222,3 +222,25 @@ def test_torch_spec_and_index_are_passed_to_pip(repo_root, tmp_path):
             'https://download.pytorch.org/whl/cu121)') in out.stdout
     assert f'wheel cache key: mmcv2.1.0-torch2.1.2-{PY_TAG}-{platform.machine()}-cu121-arch8.6\n' \
         in out.stdout
+
+
+@pytest.mark.parametrize('script, venv_var', [(SCRIPT, 'MLS_MM_VENV'),
+                                              ('tools/test_old_torch.sh', 'MLS_MM_OLD_TORCH_VENV')])
+def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path, script,
+                                                             venv_var):
+    """A disk with less room than the venv needs stops both installs before they create it,
+    with the figures and the way out (the real `df` reading against an impossible need)."""
+    venv = tmp_path / 'venv'
+    free_mb = shutil.disk_usage(tmp_path).free // 2 ** 20
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
+    env.update({venv_var: str(venv), 'MLS_MM_WHEEL_CACHE': str(tmp_path / 'cache'),
+                'PYTHON': sys.executable, 'MLS_MM_MIN_FREE_MB': str(free_mb * 4 + 10 ** 6)})
+    out = subprocess.run(['bash', script], cwd=repo_root, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert not venv.exists() and not (tmp_path / 'cache').exists()
+    message = out.stderr.strip().splitlines()[-1]
+    assert f'needs about {free_mb * 4 + 10 ** 6} MB free on the disk of {venv}' in message
+    have = int(message.split(', which has ')[1].split(' MB free')[0])
+    assert abs(have - free_mb) <= max(200, free_mb // 50)  # df's reading, not a made-up one
+    assert f'{venv_var}=...' in message and 'MLS_MM_MIN_FREE_MB=0' in message

@@ -2,8 +2,10 @@
 model-index.yml in ``mls_mm/.mim`` (setup.py's build hook, mmpretrain's layout), and openmim's
 ``mim search / train / test mls_mm`` work from it.
 
-The repository is copied to a temporary folder first and built there (the work tree gets no
-``build/``, egg-info or ``mls_mm/.mim``): an sdist, a wheel built from that sdist (MANIFEST.in
+The repository's sources (what git would commit: tracked and untracked files it does not
+ignore, so no virtual environment, data or work_dirs, whatever their names) are copied to a
+temporary folder first and built there (the work tree gets no ``build/``, egg-info or
+``mls_mm/.mim``): an sdist, a wheel built from that sdist (MANIFEST.in
 carries what the hook copies), a wheel built from the tree (``pip wheel .``), and an editable
 wheel (the hook adds nothing). The wheel is installed with ``pip install --target SITE`` and every
 command runs from a folder outside the repository with ``PYTHONPATH=SITE``, so the installed copy,
@@ -28,9 +30,24 @@ MIM_FILES = ('mls_mm/.mim/configs/mocov2/mocov2_resnet18_1xb32-coslr-10e_scenes.
              'mls_mm/.mim/model-index.yml')
 PRETRAIN = 'mocov2_resnet18_1xb32-coslr-10e_scenes.py'
 PROBE = 'resnet18_linear-probe-1xb64-coslr-5e_scenes-64px.py'
-COPY_IGNORE = shutil.ignore_patterns('.git', '.venv', 'work_dirs', 'data', 'build', 'dist',
-                                     '*.egg-info', '__pycache__', '*.pyc', '.pytest_cache',
-                                     '.mim')
+
+
+def copy_sources(repo_root, dst):
+    """Copy the files of the working tree that git does not ignore into ``dst`` and return
+    their relative paths. A copy of the whole tree would take the ignored virtual environments
+    with it (``.venv-torch2.1`` alone is about 5 GB)."""
+    try:
+        out = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others',
+                              '--exclude-standard'], cwd=repo_root, check=True,
+                             capture_output=True).stdout.decode()
+    except (OSError, subprocess.CalledProcessError) as err:
+        pytest.fail(f'the packaging tests build from the files git lists in {repo_root}, '
+                    f'which is not a git checkout ({err})')
+    files = [f for f in out.split('\0') if f and osp.isfile(osp.join(repo_root, f))]
+    for rel in files:
+        os.makedirs(osp.dirname(osp.join(dst, rel)), exist_ok=True)
+        shutil.copy2(osp.join(repo_root, rel), osp.join(dst, rel))
+    return files
 
 
 def _run(cmd, cwd, env=None, timeout=300):
@@ -54,7 +71,7 @@ def built(repo_root, tmp_path_factory):
     editable wheel; the tree's wheel installed non-editably into SITE."""
     tmp = tmp_path_factory.mktemp('mim')
     src = str(tmp / 'src')
-    shutil.copytree(repo_root, src, ignore=COPY_IGNORE)
+    copied = copy_sources(repo_root, src)
     pip = [sys.executable, '-m', 'pip', '--disable-pip-version-check']
     build_meta = ('import sys; from setuptools import build_meta as b; '
                   'print(getattr(b, sys.argv[1])(sys.argv[2]))')
@@ -77,7 +94,8 @@ def built(repo_root, tmp_path_factory):
     outside = tmp / 'outside'
     outside.mkdir()
     env = dict(os.environ, PYTHONPATH=site)
-    return dict(tmp=tmp, src=src, site=site, wheel=wheel, wheel_from_sdist=wheel_from_sdist,
+    return dict(tmp=tmp, src=src, copied=copied, site=site, wheel=wheel,
+                wheel_from_sdist=wheel_from_sdist,
                 sdist_names=sdist_names, editable=osp.join(editable, editable_wheel),
                 outside=str(outside), env=env)
 
@@ -85,6 +103,19 @@ def built(repo_root, tmp_path_factory):
 def _wheel_names(path):
     with zipfile.ZipFile(path) as whl:
         return set(whl.namelist())
+
+
+def test_the_build_copy_holds_the_sources_and_nothing_git_ignores(built, repo_root):
+    """The copy that is built has every source the package needs and none of the ignored
+    folders of a working checkout (.venv, .venv-torch2.1, work_dirs, data, caches)."""
+    copied = set(built['copied'])
+    for needed in ('setup.py', 'MANIFEST.in', 'model-index.yml', 'mls_mm/__init__.py',
+                   'tools/train.py', f'configs/mocov2/{PRETRAIN}'):
+        assert needed in copied, needed
+    ignored = [p for p in copied if p.split('/')[0] in ('.git', 'work_dirs', 'data', 'build')
+               or p.split('/')[0].startswith('.venv') or '__pycache__' in p
+               or p.endswith('.pyc') or '.egg-info/' in p]
+    assert not ignored, ignored[:10]
 
 
 def test_wheels_hold_configs_tools_and_model_index(built, repo_root):
