@@ -33,9 +33,12 @@ def isolated_default_scope():
     DefaultScope._instance_dict.update(before)
 
 
-def _visualizer_classes():
+def _named_instance_classes():
+    """The mmengine classes whose instances a Runner looks up by name (``get_instance``):
+    visualizers (and their subclasses), loggers and message hubs."""
+    from mmengine.logging import MessageHub, MMLogger
     from mmengine.visualization import Visualizer
-    classes, todo = [], [Visualizer]
+    classes, todo = [], [Visualizer, MMLogger, MessageHub]
     while todo:
         cls = todo.pop()
         classes.append(cls)
@@ -44,13 +47,25 @@ def _visualizer_classes():
 
 
 @pytest.fixture(autouse=True)
-def isolated_visualizers():
-    """Forget the visualizers a test's Runners created. mmengine builds a visualizer through
-    ``get_instance(name)``, and mmdet's and mmseg's configs name theirs 'visualizer', so a
-    second Runner in the same process would reuse the first one, whose backends still write
-    into the first test's (by then removed) work_dir."""
-    before = {cls: dict(cls._instance_dict) for cls in _visualizer_classes()}
+def isolated_named_instances():
+    """Forget (and close) the visualizers, loggers and message hubs a test's Runners created.
+    mmengine builds them through ``get_instance(name)``, and mmdet's and mmseg's configs name
+    their visualizer 'visualizer', so a second Runner in the same process would reuse the first
+    one, whose backends still write into the first test's (by then removed) work_dir; loggers
+    and message hubs are named after the config and the second, so they can collide too."""
+    before = {cls: dict(cls._instance_dict) for cls in _named_instance_classes()}
     yield
-    for cls in _visualizer_classes():
+    from mmengine.logging import MMLogger
+    from mmengine.visualization import Visualizer
+    for cls in _named_instance_classes():
+        kept = before.get(cls, {})
+        for name, instance in list(cls._instance_dict.items()):
+            if kept.get(name) is instance:
+                continue
+            if isinstance(instance, Visualizer):
+                instance.close()
+            elif isinstance(instance, MMLogger):
+                for handler in list(instance.handlers):
+                    handler.close()
         cls._instance_dict.clear()
-        cls._instance_dict.update(before.get(cls, {}))
+        cls._instance_dict.update(kept)

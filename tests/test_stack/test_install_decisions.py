@@ -244,3 +244,13 @@ def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path
     have = int(message.split(', which has ')[1].split(' MB free')[0])
     assert abs(have - free_mb) <= max(200, free_mb // 50)  # df's reading, not a made-up one
     assert f'{venv_var}=...' in message and 'MLS_MM_MIN_FREE_MB=0' in message
+
+
+def test_a_free_space_figure_that_is_not_a_number_is_refused(repo_root, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
+    env.update(MLS_MM_VENV=str(tmp_path / 'venv'), MLS_MM_WHEEL_CACHE=str(tmp_path / 'cache'),
+               PYTHON=sys.executable, MLS_MM_MIN_FREE_MB='6G')
+    out = subprocess.run(['bash', SCRIPT], cwd=repo_root, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1 and not (tmp_path / 'venv').exists()
+    assert '[install] STOP: MLS_MM_MIN_FREE_MB=6G: give a whole number of megabytes' in out.stderr
