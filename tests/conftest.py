@@ -1,5 +1,6 @@
 import os.path as osp
 import sys
+import warnings
 
 import pytest
 
@@ -55,17 +56,19 @@ def isolated_named_instances():
     and message hubs are named after the config and the second, so they can collide too."""
     before = {cls: dict(cls._instance_dict) for cls in _named_instance_classes()}
     yield
-    from mmengine.logging import MMLogger
-    from mmengine.visualization import Visualizer
+    created = []
     for cls in _named_instance_classes():
         kept = before.get(cls, {})
-        for name, instance in list(cls._instance_dict.items()):
-            if kept.get(name) is instance:
-                continue
-            if isinstance(instance, Visualizer):
-                instance.close()
-            elif isinstance(instance, MMLogger):
-                for handler in list(instance.handlers):
-                    handler.close()
+        created += [i for n, i in cls._instance_dict.items() if kept.get(n) is not i]
         cls._instance_dict.clear()
         cls._instance_dict.update(kept)
+    from mmengine.logging import MMLogger
+    for instance in {id(i): i for i in created}.values():
+        try:
+            if isinstance(instance, MMLogger):
+                for handler in list(instance.handlers):
+                    handler.close()
+            elif hasattr(instance, 'close'):
+                instance.close()
+        except Exception as err:  # a backend whose work_dir went with the test's tmp_path
+            warnings.warn(f'closing {type(instance).__name__} after the test: {err!r}')

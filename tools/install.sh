@@ -30,10 +30,14 @@
 #   (e.g. "8.0,9.0" or empty), MLS_MM_SIM_NVCC (e.g. 12.1 or none): a simulated machine, for
 #   --dry-run only
 #   MLS_MM_MIN_FREE_MB=MB            the free disk space a first install asks for next to the venv
-#                                    (default 6800: a first install with the mmcv wheel cached
-#                                    took 6,360 MB at its peak and left a 6,294 MB venv, 5.3 GB of
-#                                    it torch's CUDA build with triton, measured; the rest is room
-#                                    for an mmcv build, not measured; 0 skips the check)
+#                                    (default 9200: a first install with the mmcv wheel cached
+#                                    took 6,360 MB at its peak where pip finds the wheels on the
+#                                    machine's disk, and left a 6,294 MB venv, 5.3 GB of it
+#                                    torch's CUDA build with triton, measured; downloaded, those
+#                                    wheels add 2,820 MB while pip installs them (their sizes).
+#                                    Only the venv's disk is checked: pip's temporary files, its
+#                                    cache and the mmcv build go to $TMPDIR and ~/.cache, which are
+#                                    assumed to share it. 0 skips the check)
 #   MLS_MM_VENV, MLS_MM_WHEEL_CACHE, PYTHON, MAX_JOBS, TORCH_CUDA_ARCH_LIST, CUDA_HOME
 set -euo pipefail
 
@@ -259,7 +263,7 @@ fi
 if [ -z "$T_VER" ]; then  # a first install: torch and its CUDA libraries are still to come
   # shellcheck source=tools/disk_space.sh
   source "$ROOT/tools/disk_space.sh"
-  require_free_mb 6800 "$VENV" "installing torch and the OpenMMLab stack into $VENV" \
+  require_free_mb 9200 "$VENV" "installing torch and the OpenMMLab stack into $VENV" \
       MLS_MM_VENV=... '[install]'
 fi
 if [ ! -x "$VENV/bin/python" ]; then

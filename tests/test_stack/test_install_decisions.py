@@ -246,11 +246,17 @@ def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path
     assert f'{venv_var}=...' in message and 'MLS_MM_MIN_FREE_MB=0' in message
 
 
-def test_a_free_space_figure_that_is_not_a_number_is_refused(repo_root, tmp_path):
+@pytest.mark.parametrize('script, venv_var, prefix', [
+    (SCRIPT, 'MLS_MM_VENV', '[install]'),
+    ('tools/test_old_torch.sh', 'MLS_MM_OLD_TORCH_VENV', '[old-torch]')])
+@pytest.mark.parametrize('figure', ['6G', '-1', '99999999999999999999'])
+def test_a_free_space_figure_that_is_not_a_number_is_refused(repo_root, tmp_path, script,
+                                                             venv_var, prefix, figure):
     env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
-    env.update(MLS_MM_VENV=str(tmp_path / 'venv'), MLS_MM_WHEEL_CACHE=str(tmp_path / 'cache'),
-               PYTHON=sys.executable, MLS_MM_MIN_FREE_MB='6G')
-    out = subprocess.run(['bash', SCRIPT], cwd=repo_root, env=env, capture_output=True,
+    env.update({venv_var: str(tmp_path / 'venv'), 'MLS_MM_WHEEL_CACHE': str(tmp_path / 'cache'),
+                'PYTHON': sys.executable, 'MLS_MM_MIN_FREE_MB': figure})
+    out = subprocess.run(['bash', script], cwd=repo_root, env=env, capture_output=True,
                          text=True, timeout=120)
-    assert out.returncode == 1 and not (tmp_path / 'venv').exists()
-    assert '[install] STOP: MLS_MM_MIN_FREE_MB=6G: give a whole number of megabytes' in out.stderr
+    assert out.returncode == 1 and not (tmp_path / 'venv').exists(), out.stdout + out.stderr
+    assert f'{prefix} STOP: MLS_MM_MIN_FREE_MB={figure}: give a whole number of megabytes' \
+        in out.stderr
