@@ -90,7 +90,7 @@ COVERAGE = [
     (r'^(\.venv/bin/python )?tools/run_main\.py --seeds 0 1 2 --root \S+( --update-method-folders)?$', [
         'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
         'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
-    (r'^(\.venv/bin/python )?tools/run_main\.py (--methods (mocov2|bam|mls) --stages pretrain probe )?'
+    (r'^(\.venv/bin/python )?tools/run_main\.py (--methods (mocov2|simsiam|bam|mls) --stages pretrain probe )?'
      r'--pretrain-epochs \d+( --seeds 0 1 2)? --root \S+$', [
         'tests/test_tools/test_run_main.py::'
         'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only']),

@@ -392,7 +392,7 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
                            for a in command), (stage, method)
     # docs/scenes_benchmark.md's and configs/mls/README.md's single methods at 3 to 20 times the steps
     for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100),
-                           ('bam', 60), ('mls', 200)):
+                           ('bam', 60), ('mls', 200), ('mocov2', 200), ('simsiam', 200)):
         root = f'work_dirs/{method}_{epochs}e'
         (pretrain, *probes) = run_main.plan(run_main.parse_args(
             ['--methods', method, '--stages', 'pretrain', 'probe', '--pretrain-epochs',
