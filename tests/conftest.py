@@ -23,23 +23,13 @@ def repo_root():
     return ROOT
 
 
-@pytest.fixture(autouse=True)
-def isolated_default_scope():
-    """Undo the mmengine default scope a test sets (``register_all_modules()``, a Runner):
-    otherwise the registries of later tests resolve in mmdet's or mmseg's scope."""
-    from mmengine.registry import DefaultScope
-    before = dict(DefaultScope._instance_dict)
-    yield
-    DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(before)
-
-
 def _named_instance_classes():
-    """The mmengine classes whose instances a Runner looks up by name (``get_instance``):
-    visualizers (and their subclasses), loggers and message hubs."""
+    """The mmengine classes whose instances are looked up by name (``get_instance``): the
+    default scope, visualizers (and their subclasses), loggers and message hubs."""
     from mmengine.logging import MessageHub, MMLogger
+    from mmengine.registry import DefaultScope
     from mmengine.visualization import Visualizer
-    classes, todo = [], [Visualizer, MMLogger, MessageHub]
+    classes, todo = [], [DefaultScope, Visualizer, MMLogger, MessageHub]
     while todo:
         cls = todo.pop()
         classes.append(cls)
@@ -49,11 +39,14 @@ def _named_instance_classes():
 
 @pytest.fixture(autouse=True)
 def isolated_named_instances():
-    """Forget (and close) the visualizers, loggers and message hubs a test's Runners created.
-    mmengine builds them through ``get_instance(name)``, and mmdet's and mmseg's configs name
-    their visualizer 'visualizer', so a second Runner in the same process would reuse the first
-    one, whose backends still write into the first test's (by then removed) work_dir; loggers
-    and message hubs are named after the config and the second, so they can collide too."""
+    """Forget (and close) the named mmengine instances a test created.
+    - The default scope a test sets (``register_all_modules()``, a Runner): otherwise the
+      registries of later tests resolve in mmdet's or mmseg's scope.
+    - Visualizers: mmengine builds them through ``get_instance(name)``, and mmdet's and mmseg's
+      configs name theirs 'visualizer', so a second Runner in the same process would reuse the
+      first one, whose backends still write into the first test's (by then removed) work_dir.
+    - Loggers and message hubs, named after the config and the second, so they can collide too.
+    """
     before = {cls: dict(cls._instance_dict) for cls in _named_instance_classes()}
     yield
     created = []

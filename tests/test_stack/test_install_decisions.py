@@ -224,6 +224,15 @@ def test_torch_spec_and_index_are_passed_to_pip(repo_root, tmp_path):
         in out.stdout
 
 
+def _first_install(repo_root, tmp_path, script, venv_var, min_free_mb):
+    """Run ``script`` (install.sh or test_old_torch.sh) for a venv that does not exist yet."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
+    env.update({venv_var: str(tmp_path / 'venv'), 'MLS_MM_WHEEL_CACHE': str(tmp_path / 'cache'),
+                'PYTHON': sys.executable, 'MLS_MM_MIN_FREE_MB': min_free_mb})
+    return subprocess.run(['bash', script], cwd=repo_root, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
 @pytest.mark.parametrize('script, venv_var', [(SCRIPT, 'MLS_MM_VENV'),
                                               ('tools/test_old_torch.sh', 'MLS_MM_OLD_TORCH_VENV')])
 def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path, script,
@@ -232,11 +241,7 @@ def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path
     with the figures and the way out (the real `df` reading against an impossible need)."""
     venv = tmp_path / 'venv'
     free_mb = shutil.disk_usage(tmp_path).free // 2 ** 20
-    env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
-    env.update({venv_var: str(venv), 'MLS_MM_WHEEL_CACHE': str(tmp_path / 'cache'),
-                'PYTHON': sys.executable, 'MLS_MM_MIN_FREE_MB': str(free_mb * 4 + 10 ** 6)})
-    out = subprocess.run(['bash', script], cwd=repo_root, env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = _first_install(repo_root, tmp_path, script, venv_var, str(free_mb * 4 + 10 ** 6))
     assert out.returncode == 1, out.stdout + out.stderr
     assert not venv.exists() and not (tmp_path / 'cache').exists()
     message = out.stderr.strip().splitlines()[-1]
@@ -252,11 +257,7 @@ def test_a_first_install_on_a_full_disk_stops_before_writing(repo_root, tmp_path
 @pytest.mark.parametrize('figure', ['6G', '-1', '99999999999999999999'])
 def test_a_free_space_figure_that_is_not_a_number_is_refused(repo_root, tmp_path, script,
                                                              venv_var, prefix, figure):
-    env = {k: v for k, v in os.environ.items() if not k.startswith('MLS_MM_')}
-    env.update({venv_var: str(tmp_path / 'venv'), 'MLS_MM_WHEEL_CACHE': str(tmp_path / 'cache'),
-                'PYTHON': sys.executable, 'MLS_MM_MIN_FREE_MB': figure})
-    out = subprocess.run(['bash', script], cwd=repo_root, env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = _first_install(repo_root, tmp_path, script, venv_var, figure)
     assert out.returncode == 1 and not (tmp_path / 'venv').exists(), out.stdout + out.stderr
     assert f'{prefix} STOP: MLS_MM_MIN_FREE_MB={figure}: give a whole number of megabytes' \
         in out.stderr
