@@ -169,8 +169,8 @@ def test_knn_label_precision_of_random_and_of_a_checkpoint(scenes_root, tmp_path
     args = ['--data', scenes_root, '--size', '32', '--dict-size', '32', '--banks', '3']
     out = knn.main([path, 'random', other] + args)
     printed = capsys.readouterr().out
-    assert set(out[path]) == {1, 5, 20}
-    for k in (1, 5, 20):
+    assert set(out[path]) == {1, 2, 5, 20}
+    for k in (1, 2, 5, 20):
         assert out[path][k] == pytest.approx(out['random'][k], abs=1e-9)
         precision, chance = out[path][k]
         assert 0 <= precision <= 1 and 0 < chance < 1

@@ -108,3 +108,16 @@ def test_the_downstream_twins_take_the_pretraining_backbone(cfgs):
     for path in downstream:
         cfg = Config.fromfile(osp.join(ROOT, path))
         assert {k: cfg.model.backbone.get(k) for k in backbone} == backbone, path
+
+
+def test_the_mls_twin_scales_k_with_its_dictionary(cfgs):
+    """The twin shrinks D from the paper's 4096 to 256; k shrinks with it, so that the
+    pseudo-positives stay about the paper's share of the dictionary (20 / 4096), not 16 times
+    it, and still several per query."""
+    coco = Config.fromfile(osp.join(ROOT, 'configs/mls/mls_resnet50_8xb32-coslr-400e_coco.py'))
+    paper_share = coco.model.head.topk / coco.model.dict_size
+    assert (coco.model.head.topk, coco.model.dict_size) == (20, 4096)
+    twin = cfgs['mls'].model
+    share = twin.head.topk / twin.dict_size
+    assert twin.head.topk >= 2
+    assert paper_share / 2 <= share <= paper_share * 2, (twin.head.topk, twin.dict_size)

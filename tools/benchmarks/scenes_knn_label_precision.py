@@ -1,7 +1,7 @@
 """How often a backbone's nearest neighbours share a category: MLS's pseudo-label precision offline.
 
     python tools/benchmarks/scenes_knn_label_precision.py CHECKPOINT|random [CHECKPOINT|random ...]
-        [--data data/scenes] [--size 64] [--dict-size 256] [--topk 1 5 20] [--banks 20]
+        [--data data/scenes] [--size 64] [--dict-size 256] [--topk 1 2 5 20] [--banks 20]
 
 MLS (Sec. 3.2) takes as the pseudo-positives of a query the k entries of its D-entry dictionary
 Q_g nearest to the query's pooled backbone feature g. During a scenes pretraining the model logs
@@ -109,8 +109,9 @@ def main(argv=None):
     parser.add_argument('--size', type=int, default=64)
     parser.add_argument('--dict-size', type=int, default=256,
                         help='D, dictionary entries (the scenes MLS twin: 256)')
-    parser.add_argument('--topk', type=int, nargs='+', default=[1, 5, 20],
-                        help='k, pseudo-positives per query (MLS: 20)')
+    parser.add_argument('--topk', type=int, nargs='+', default=[1, 2, 5, 20],
+                        help='k, pseudo-positives per query (the scenes MLS twin: 2; '
+                             'the paper, with D = 4096: 20)')
     parser.add_argument('--banks', type=int, default=20, help='random dictionaries averaged')
     args = parser.parse_args(argv)
     if min(args.topk) < 1 or args.banks < 1:
