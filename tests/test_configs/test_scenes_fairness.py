@@ -113,7 +113,7 @@ def test_the_downstream_twins_take_the_pretraining_backbone(cfgs):
 def test_the_mls_twin_scales_k_with_its_dictionary(cfgs):
     """The twin shrinks D from the paper's 4096 to 256; k shrinks with it, so that the
     pseudo-positives stay about the paper's share of the dictionary (20 / 4096), not 16 times
-    it, and still several per query."""
+    it, and still more than one per query."""
     coco = Config.fromfile(osp.join(ROOT, 'configs/mls/mls_resnet50_8xb32-coslr-400e_coco.py'))
     paper_share = coco.model.head.topk / coco.model.dict_size
     assert (coco.model.head.topk, coco.model.dict_size) == (20, 4096)
