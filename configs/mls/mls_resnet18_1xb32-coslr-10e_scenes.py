@@ -7,7 +7,7 @@
 #   - D = 256 (8 batches) and EMA momentum 0.01 (m = 0.99), as the MoCo v2 twin: the paper's
 #     4096 / 0.995 would keep keys from a nearly random key encoder for most of so short a run;
 #   - k = 2: k scaled with D, so that the pseudo-positives stay about the paper's share of the
-#     dictionary (20 of 4096 = 0.49 %; 2 of 256 = 0.78 %, the least k that keeps more than one label);
+#     dictionary (20 of 4096 = 0.49 %; 2 of 256 = 0.78 %, the least k that keeps several labels);
 #     k = 20 of 256 would mark 7.8 % of it;
 #   - InfoNCE only for the first 3 epochs (MLSWarmupHook, the alternative the paper names):
 #     from a random start the k pseudo-positives are random, and their BCE terms pull the
