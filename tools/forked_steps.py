@@ -27,6 +27,20 @@ def forkable(command, env) -> bool:
             and command[1].endswith('.py'))
 
 
+def gpu_visible() -> bool:
+    """Whether torch sees a GPU, asked through NVML, which initialises no CUDA context."""
+    import torch
+    before = os.environ.get('PYTORCH_NVML_BASED_CUDA_CHECK')
+    os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = '1'  # for this check only, not for the steps
+    try:
+        return torch.cuda.is_available()
+    finally:
+        if before is None:
+            del os.environ['PYTORCH_NVML_BASED_CUDA_CHECK']
+        else:
+            os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = before
+
+
 def choose_launch(requested: str) -> str:
     """``auto``: fork on Linux when torch sees no GPU, else subprocess. CUDA cannot be used in
     a fork of a process that has initialised it, and mmengine / mmcv ask
@@ -39,17 +53,7 @@ def choose_launch(requested: str) -> str:
             raise SystemExit(f'--launch fork needs Linux (os.fork); this is {sys.platform}: '
                              'use --launch subprocess')
         return 'subprocess'
-    import torch
-    before = os.environ.get('PYTORCH_NVML_BASED_CUDA_CHECK')
-    os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = '1'  # for this check only, not for the steps
-    try:
-        gpu = torch.cuda.is_available()
-    finally:
-        if before is None:
-            del os.environ['PYTORCH_NVML_BASED_CUDA_CHECK']
-        else:
-            os.environ['PYTORCH_NVML_BASED_CUDA_CHECK'] = before
-    if gpu:
+    if gpu_visible():
         if requested == 'fork':
             raise SystemExit('--launch fork: torch sees a GPU, and CUDA cannot be used in a fork '
                              'of a process whose imports touched it: use --launch subprocess '

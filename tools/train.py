@@ -1,7 +1,12 @@
 """Train (pretrain or fine-tune) a model from an mmengine config, as mmpretrain's train.py.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp | --bf16]
                                  [--cfg-options key=value ...] [--launcher pytorch|slurm|mpi]
+
+``--amp``: float16 with loss scaling (mmengine's ``AmpOptimWrapper``, GPU only). ``--bf16``:
+the backbones in bfloat16 autocast, with channels-last weights, on the CPU or a GPU; necks,
+heads and losses in float32 (mls_mm's ``AutocastOptimWrapper``). ``tools/run_main.py``
+pretrains with it where the CPU runs bfloat16 natively.
 """
 import argparse
 import os
@@ -22,8 +27,12 @@ def parse_args():
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or without a path from the '
                         'latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true',
-                        help='enable automatic-mixed-precision training')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument('--amp', action='store_true',
+                           help='float16 automatic mixed precision (AmpOptimWrapper, GPU)')
+    precision.add_argument('--bf16', action='store_true',
+                           help='backbones in bfloat16 autocast, channels-last weights '
+                           '(AutocastOptimWrapper, CPU or GPU)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by actual / base batch size (auto_scale_lr)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -42,6 +51,9 @@ def main():
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.bf16:
+        cfg.optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16',
+                                 channels_last=True)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

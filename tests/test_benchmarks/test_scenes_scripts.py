@@ -25,8 +25,11 @@ def test_step_cost_prints_every_case():
     out = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--views', '2',
                           '--repeats', '1', '--threads', '1'], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
+    assert 'oneDNN runs bfloat16 natively on this CPU: ' in out
     for width, resolution in ((64, 64), (32, 64), (32, 32)):
-        assert f'width {width:3d}  {resolution:3d} px: forward + backward' in out
+        for precision in ('float32', 'bfloat16'):
+            assert f'width {width:3d}  {resolution:3d} px {precision:>8}: forward + backward' \
+                in out
 
 
 def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path):

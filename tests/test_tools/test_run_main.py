@@ -408,3 +408,32 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
                                            'train_cfg.max_epochs=1']))
     with pytest.raises(ValueError, match='at least 1'):
         run_main.plan(run_main.parse_args(['--pretrain-epochs', '0']))
+
+
+def test_precision_auto_is_bfloat16_only_where_the_cpu_runs_it_natively(monkeypatch, capsys):
+    """``--precision auto`` pretrains in bfloat16 (``tools/train.py --bf16``) when no GPU is
+    visible and oneDNN runs bfloat16 natively, else in float32; probes and transfers never get
+    ``--bf16``; explicit choices are kept; the job says what it chose and why."""
+    import mls_mm.engine
+    for gpu, native, expected in ((False, True, 'bfloat16'), (False, False, 'float32'),
+                                  (True, True, 'float32')):
+        monkeypatch.setattr(run_main, 'gpu_visible', lambda gpu=gpu: gpu)
+        monkeypatch.setattr(mls_mm.engine, 'cpu_has_native_bfloat16',
+                            lambda native=native: native)
+        assert run_main.pretrain_precision('auto') == expected
+        for explicit in ('float32', 'bfloat16'):
+            assert run_main.pretrain_precision(explicit) == explicit
+        for precision in ('auto', 'float32', 'bfloat16'):
+            steps = run_main.plan(run_main.parse_args(['--root', 'wd', '--precision',
+                                                       precision]))
+            chosen = expected if precision == 'auto' else precision
+            for stage, name, _, command, _ in steps:
+                assert ('--bf16' in command) == (stage == 'pretrain' and
+                                                 chosen == 'bfloat16'), (stage, name)
+        run_main.main(['--dry-run', '--root', 'wd'])
+        out = capsys.readouterr().out
+        assert f'pretraining in {expected} (auto: ' in out
+        assert out.count(' --bf16 ') == (4 if expected == 'bfloat16' else 0)
+        run_main.main(['--dry-run', '--root', 'wd', '--precision', 'float32'])
+        assert 'pretraining in float32; probes and transfers in float32' in \
+            capsys.readouterr().out

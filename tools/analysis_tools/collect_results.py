@@ -148,6 +148,7 @@ def _metric_cells(row, group, metrics, work_dir, notes, facts, task=None, datase
             continue
         value *= m.get('scale', 1)
         row['cells'][column] = f"{value:.{m.get('digits', 2)}f}"
+        row.setdefault('values', {})[column] = value  # unrounded, for the seeds' mean
         entry_task = m.get('task', task)
         if entry_task:
             results.setdefault((entry_task, dataset), {})[m['name']] = round(value, 4)
@@ -263,7 +264,8 @@ def aggregate_seeds(tables: list) -> dict:
     """One table from the tables of runs that differ only in their seed (same spec).
 
     A metric (and the wall time) that is a number in every seed's table becomes
-    ``mean ± std`` (sample standard deviation, n - 1; the unit of the first table is kept);
+    ``mean ± std`` (sample standard deviation, n - 1, of the unrounded metrics; the unit of the
+    first table is kept);
     one missing in some seeds reads ``k of n seeds`` (and is left out of the metafile
     results); any other cell (data, epochs, batch, images seen) must agree across seeds or
     reads ``varies``. Results (metafile) hold the means; logs and configs are the first
@@ -279,7 +281,8 @@ def aggregate_seeds(tables: list) -> dict:
                              f"{[r['name'] for r in seed_rows]}")
         cells = {}
         for column, cell in row['cells'].items():
-            values = [_number(r['cells'].get(column)) for r in seed_rows]
+            values = [r.get('values', {}).get(column, _number(r['cells'].get(column)))
+                      for r in seed_rows]
             found = [v for v in values if v is not None]
             averaged = column not in FIXED or column == 'Wall'
             if averaged and len(found) == len(values) > 1:

@@ -1,12 +1,17 @@
 """Forward + backward cost of the scenes backbone at several widths and resolutions (CPU).
 
     python tools/benchmarks/scenes_step_cost.py [--threads 2] [--views 64] [--repeats 5]
+                                                [--precision float32 bfloat16]
 
-Prints, per (width, resolution), the milliseconds of one forward + backward and of one
-forward (no grad) of ``--views`` random views through mmpretrain's ResNet-18. This is what
-chose the half-width ResNet-18 of configs/_base_/scenes_backbone.py: 64 views of 64 px cost
-204 ms at width 64 and 60 ms at width 32 on the 2-core CI machine kind, idle. Run it alone:
-a second training process on the same 2 cores slows both several times over.
+Prints, per (width, resolution) and precision, the milliseconds of one forward + backward and
+of one forward (no grad) of ``--views`` random views through mmpretrain's ResNet-18. This is
+what chose the half-width ResNet-18 of configs/_base_/scenes_backbone.py: 64 views of 64 px
+cost 204 ms at width 64 and 60 ms at width 32 on the 2-core CI machine kind, idle.
+``bfloat16`` is what ``tools/train.py --bf16`` does to a backbone (mls_mm's
+``AutocastOptimWrapper``): channels-last weights and inputs, ``torch.autocast('cpu',
+bfloat16)``; it prints whether oneDNN runs bfloat16 natively on this CPU (without it bfloat16
+is emulated, and slower). Run it alone: a second training process on the same 2 cores slows
+both several times over.
 """
 import argparse
 import time
@@ -14,22 +19,32 @@ import time
 import torch
 from mmpretrain.models import ResNet
 
+from mls_mm.engine import cpu_has_native_bfloat16
+
 CASES = ((64, 64), (32, 64), (32, 48), (64, 32), (32, 32))  # (width, resolution)
 
 
-def cost(width, resolution, views, repeats):
+def cost(width, resolution, views, repeats, precision='float32'):
     model = ResNet(depth=18, stem_channels=width, base_channels=width)
     x = torch.randn(views, 3, resolution, resolution)
+    bf16 = precision == 'bfloat16'
+    if bf16:
+        model, x = (t.to(memory_format=torch.channels_last) for t in (model, x))
+
+    def forward():
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            return model(x)[-1].float()
+
     for _ in range(2):  # warm-up
-        model(x)[-1].mean().backward()
+        forward().mean().backward()
     start = time.perf_counter()
     for _ in range(repeats):
-        model(x)[-1].mean().backward()
+        forward().mean().backward()
     train = (time.perf_counter() - start) / repeats
     with torch.no_grad():
         start = time.perf_counter()
         for _ in range(repeats):
-            model(x)
+            forward()
         infer = (time.perf_counter() - start) / repeats
     return 1000 * train, 1000 * infer
 
@@ -39,13 +54,17 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--views', type=int, default=64)
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--precision', nargs='+', choices=('float32', 'bfloat16'),
+                        default=['float32', 'bfloat16'])
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'ResNet-18, {args.views} views, {args.threads} threads')
+    print(f'ResNet-18, {args.views} views, {args.threads} threads; oneDNN runs bfloat16 '
+          f'natively on this CPU: {cpu_has_native_bfloat16()}')
     for width, resolution in CASES:
-        train, infer = cost(width, resolution, args.views, args.repeats)
-        print(f'width {width:3d}  {resolution:3d} px: forward + backward {train:6.0f} ms, '
-              f'forward {infer:6.0f} ms')
+        for precision in args.precision:
+            train, infer = cost(width, resolution, args.views, args.repeats, precision)
+            print(f'width {width:3d}  {resolution:3d} px {precision:>8}: forward + backward '
+                  f'{train:6.0f} ms, forward {infer:6.0f} ms')
 
 
 if __name__ == '__main__':
