@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -137,20 +138,55 @@ def test_bad_settings_are_refused():
             pass
 
 
+def _mls_cfg(repo_root, scenes_root, work_dir, max_epochs):
+    cfg = load_config(osp.join(repo_root, MLS), work_dir=str(work_dir), cfg_options={
+        'train_dataloader.batch_size': 8, 'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'train_dataloader.dataset.data_root': scenes_root,
+        'model.dict_size': 32, 'train_cfg.max_epochs': max_epochs, 'custom_hooks': [],
+        'default_hooks.checkpoint.interval': 1, 'default_hooks.logger.interval': 1})
+    cfg.optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16', channels_last=True)
+    return cfg
+
+
+class RecordResume(Hook):
+    """The model's state when training (re)starts, and the dtype of the backbone's first
+    convolution's output in the training steps after it."""
+
+    def before_train(self, runner):
+        self.state = {k: v.clone() for k, v in runner.model.state_dict().items()}
+        self.dtypes = set()
+        runner.model.backbone.conv1.register_forward_hook(
+            lambda module, args, out: self.dtypes.add(out.dtype) if module.training else None)
+
+
+def test_a_resumed_bfloat16_run_starts_from_its_checkpoint_in_bfloat16(repo_root, scenes_root,
+                                                                        tmp_path):
+    """``--resume`` of a ``--bf16`` run (what the job does after an interruption): the
+    checkpoint's channels-last weights and float32 dictionaries load exactly, and the
+    resumed steps run the backbone in bfloat16 again."""
+    Runner.from_cfg(_mls_cfg(repo_root, scenes_root, tmp_path, 1)).train()
+    saved = load_own_checkpoint(str(tmp_path / 'epoch_1.pth'))['state_dict']
+    cfg = _mls_cfg(repo_root, scenes_root, tmp_path, 2)
+    cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    record = RecordResume()
+    runner.register_hook(record, priority='LOWEST')
+    runner.train()
+    assert record.state.keys() == saved.keys()
+    for key, value in saved.items():
+        assert torch.equal(record.state[key], value), key
+    assert record.dtypes == {torch.bfloat16}
+    assert osp.isfile(str(tmp_path / 'epoch_2.pth'))
+
+
 def test_the_mls_twin_trains_with_it_and_its_dictionaries_stay_float32(repo_root, scenes_root,
                                                                         tmp_path):
     """A Runner epoch of the MLS twin under ``type='AutocastOptimWrapper'`` (what
     ``tools/train.py --bf16`` sets): the keys, computed in bfloat16, land in the float32
     dictionaries of the model's one ``FeatureQueue``, the checkpoint holds float32 weights in
     channels-last memory, and the training loss is finite."""
-    cfg = load_config(osp.join(repo_root, MLS), work_dir=str(tmp_path), cfg_options={
-        'train_dataloader.batch_size': 8, 'train_dataloader.num_workers': 0,
-        'train_dataloader.persistent_workers': False,
-        'train_dataloader.dataset.data_root': scenes_root,
-        'model.dict_size': 32, 'train_cfg.max_epochs': 1, 'custom_hooks': [],
-        'default_hooks.checkpoint.interval': 1, 'default_hooks.logger.interval': 1})
-    cfg.optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16', channels_last=True)
-    runner = Runner.from_cfg(cfg)
+    runner = Runner.from_cfg(_mls_cfg(repo_root, scenes_root, tmp_path, 1))
     runner.train()
     model = runner.model
     assert isinstance(runner.optim_wrapper, AutocastOptimWrapper)
