@@ -7,7 +7,7 @@
                              [--transfer-epochs 1] [--transfer-images 512]
                              [--cfg-options KEY=VALUE ...] [--update-method-folders]
                              [--launch auto|fork|subprocess] [--jobs N] [--threads 1]
-                             [--precision auto|float32|bfloat16] [--dry-run]
+                             [--precision float32|bfloat16] [--dry-run]
 
 With one seed (``make demo``: seed 0) the runs go into ``ROOT/``; with several
 (``--seeds 0 1 2``, the benchmark's 3-seed command) each seed's runs go into
@@ -35,12 +35,12 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
    and ``tools/analysis_tools/mls_neighbours.py`` (MLS queries and their pseudo-positives)
    into ``ROOT/pictures/``.
 
-``--precision``: the pretrainings' arithmetic. ``auto`` (default): the backbones in bfloat16
-autocast with channels-last weights, necks, heads and losses in float32 (``tools/train.py
---bf16``), where the steps train on a CPU on which oneDNN runs bfloat16 natively (AVX-512 or
-AMX); float32 elsewhere (on a GPU, and on an AVX2-only CPU,
-where bfloat16 is emulated and slower). Probes and transfers train in float32 in any case. The
-job prints its choice, and each pretraining's command (in ``run_main.json``) records it.
+``--precision``: the pretrainings' arithmetic. ``float32`` (default), or ``bfloat16``: the
+backbones in bfloat16 autocast with channels-last weights, necks, heads and losses in float32
+(``tools/train.py --bf16``), 25-35 % less pretraining time on a CPU on which oneDNN runs
+bfloat16 natively (AVX-512 or AMX), but on the scenes it cost BAM 1.2 and 3.0 probe mAP on
+seeds 0 and 1 (docs/scenes_benchmark.md), so the job's table is float32's. Probes and transfers
+train in float32 in any case. Each pretraining's command (in ``run_main.json``) records it.
 
 Steps run ``--jobs`` at a time as their order allows (``tools/step_schedule.py``), each with
 ``--threads`` torch threads (default 1), so that the digits do not depend on ``--jobs``.
@@ -126,10 +126,10 @@ def parse_args(argv=None):
                         help='torch threads of each step (default 1: on 2 cores, two steps '
                         'of 1 thread side by side do 1.45 times the work of one step of 2). '
                         'The numbers depend on it: torch sums in another order')
-    parser.add_argument('--precision', choices=('auto', 'float32', 'bfloat16'), default='auto',
-                        help='the pretrainings\' arithmetic (auto: bfloat16 backbones where the '
-                        'CPU runs bfloat16 natively, float32 elsewhere); probes and transfers: '
-                        'float32. The numbers depend on it')
+    parser.add_argument('--precision', choices=('float32', 'bfloat16'), default='float32',
+                        help='the pretrainings\' arithmetic (bfloat16: backbones in bfloat16 '
+                        'autocast, tools/train.py --bf16); probes and transfers: float32. The '
+                        'numbers depend on it')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
     args = parser.parse_args(argv)
     if args.threads < 1:
@@ -137,15 +137,6 @@ def parse_args(argv=None):
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
     return args
-
-
-def pretrain_precision(requested: str) -> str:
-    """``--precision`` resolved: ``auto`` is bfloat16 when no GPU is visible and oneDNN runs
-    bfloat16 natively on this CPU, else float32."""
-    if requested != 'auto':
-        return requested
-    from mls_mm.engine import cpu_has_native_bfloat16
-    return 'bfloat16' if not gpu_visible() and cpu_has_native_bfloat16() else 'float32'
 
 
 def _data_options(data):
@@ -204,7 +195,7 @@ def _seed_steps(args, py, data, root, seed, length):
     pretrainings' own options (``pretrain_epoch_options``)."""
     steps = []
     common = [*_data_options(data), f'randomness.seed={seed}', *args.cfg_options]
-    bf16 = ['--bf16'] if pretrain_precision(args.precision) == 'bfloat16' else []
+    bf16 = ['--bf16'] if args.precision == 'bfloat16' else []
     for method in args.methods:
         steps.append(('pretrain', method, f'{root}/pretrain/{method}',
                       [py, 'tools/train.py', PRETRAIN[method], '--work-dir',
@@ -390,16 +381,15 @@ def default_jobs(launch: str) -> int:
 
 def main(argv=None):
     args = parse_args(argv)
-    requested, args.precision = args.precision, pretrain_precision(args.precision)
     steps = plan(args)
     start = time.time()
     launch = 'subprocess' if args.dry_run else choose_launch(args.launch)
-    if any(stage == 'pretrain' for stage, *_ in steps):
-        why = (' (auto: ' + ('oneDNN runs bfloat16 natively on this CPU'
-                             if args.precision == 'bfloat16' else
-                             'a GPU is visible, or this CPU has no native bfloat16') + ')'
-               if requested == 'auto' else '')
-        say(f'pretraining in {args.precision}{why}; probes and transfers in float32')
+    if args.precision == 'bfloat16' and any(stage == 'pretrain' for stage, *_ in steps):
+        from mls_mm.engine import cpu_has_native_bfloat16
+        say('pretraining with bfloat16 backbones (tools/train.py --bf16); probes and '
+            'transfers in float32' + ('' if gpu_visible() or cpu_has_native_bfloat16() else
+                                      ': oneDNN has no native bfloat16 on this CPU, so it '
+                                      'is emulated, and slower than float32'))
     headers = [f'[{index}/{len(steps)}] {stage}: {name}'
                for index, (stage, name, *_) in enumerate(steps, 1)]
     if args.dry_run:

@@ -5,8 +5,8 @@
 
 ``--amp``: float16 with loss scaling (mmengine's ``AmpOptimWrapper``, GPU only). ``--bf16``:
 the backbones in bfloat16 autocast, with channels-last weights, on the CPU or a GPU; necks,
-heads and losses in float32 (mls_mm's ``AutocastOptimWrapper``). ``tools/run_main.py``
-pretrains with it where the CPU runs bfloat16 natively.
+heads and losses in float32 (mls_mm's ``AutocastOptimWrapper``): faster where the CPU runs
+bfloat16 natively, but not neutral (``tools/run_main.py --precision``).
 """
 import argparse
 import os

@@ -410,30 +410,21 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
         run_main.plan(run_main.parse_args(['--pretrain-epochs', '0']))
 
 
-def test_precision_auto_is_bfloat16_only_where_the_cpu_runs_it_natively(monkeypatch, capsys):
-    """``--precision auto`` pretrains in bfloat16 (``tools/train.py --bf16``) when no GPU is
-    visible and oneDNN runs bfloat16 natively, else in float32; probes and transfers never get
-    ``--bf16``; explicit choices are kept; the job says what it chose and why."""
+def test_precision_bfloat16_reaches_the_pretrainings_only(monkeypatch, capsys):
+    """``--precision bfloat16`` gives each pretraining ``tools/train.py --bf16`` and no probe or
+    transfer; float32 (the default) gives none; the job says when bfloat16 is emulated."""
     import mls_mm.engine
-    for gpu, native, expected in ((False, True, 'bfloat16'), (False, False, 'float32'),
-                                  (True, True, 'float32')):
-        monkeypatch.setattr(run_main, 'gpu_visible', lambda gpu=gpu: gpu)
-        monkeypatch.setattr(mls_mm.engine, 'cpu_has_native_bfloat16',
-                            lambda native=native: native)
-        assert run_main.pretrain_precision('auto') == expected
-        for explicit in ('float32', 'bfloat16'):
-            assert run_main.pretrain_precision(explicit) == explicit
-        for precision in ('auto', 'float32', 'bfloat16'):
-            steps = run_main.plan(run_main.parse_args(['--root', 'wd', '--precision',
-                                                       precision]))
-            chosen = expected if precision == 'auto' else precision
-            for stage, name, _, command, _ in steps:
-                assert ('--bf16' in command) == (stage == 'pretrain' and
-                                                 chosen == 'bfloat16'), (stage, name)
-        run_main.main(['--dry-run', '--root', 'wd'])
+    for precision, flagged in ((None, False), ('float32', False), ('bfloat16', True)):
+        argv = ['--root', 'wd'] + (['--precision', precision] if precision else [])
+        for stage, name, _, command, _ in run_main.plan(run_main.parse_args(argv)):
+            assert ('--bf16' in command) == (stage == 'pretrain' and flagged), (stage, name)
+    monkeypatch.setattr(run_main, 'gpu_visible', lambda: False)
+    for native in (True, False):
+        monkeypatch.setattr(mls_mm.engine, 'cpu_has_native_bfloat16', lambda native=native: native)
+        run_main.main(['--dry-run', '--root', 'wd', '--precision', 'bfloat16'])
         out = capsys.readouterr().out
-        assert f'pretraining in {expected} (auto: ' in out
-        assert out.count(' --bf16 ') == (4 if expected == 'bfloat16' else 0)
-        run_main.main(['--dry-run', '--root', 'wd', '--precision', 'float32'])
-        assert 'pretraining in float32; probes and transfers in float32' in \
-            capsys.readouterr().out
+        assert out.count(' --bf16 ') == 4 and 'pretraining with bfloat16 backbones' in out
+        assert ('emulated, and slower than float32' in out) == (not native)
+    run_main.main(['--dry-run', '--root', 'wd'])
+    out = capsys.readouterr().out
+    assert ' --bf16 ' not in out and 'bfloat16' not in out

@@ -10,8 +10,8 @@ from mmpretrain.registry import OPTIM_WRAPPERS
 def cpu_has_native_bfloat16() -> bool:
     """Whether oneDNN runs bfloat16 convolutions natively on this CPU (AVX-512 or AMX).
 
-    Without it (AVX2 only) torch emulates them, several times slower than float32, so
-    ``tools/run_main.py --precision auto`` trains in float32 there.
+    Without it (AVX2 only) torch emulates them, slower than float32:
+    ``tools/run_main.py --precision bfloat16`` says so.
     """
     check = getattr(torch.ops.mkldnn, '_is_mkldnn_bf16_supported', None)
     return bool(torch.backends.mkldnn.is_available() and check is not None and check())
@@ -54,8 +54,9 @@ class AutocastOptimWrapper(OptimWrapper):
     Every backbone of the model (each mmpretrain ``BaseBackbone`` submodule: the online one and
     a momentum encoder's copy) runs under ``torch.autocast(device, bfloat16)`` on its own
     device, CPU or GPU, inside :meth:`optim_context` only, and hands its feature maps on in
-    float32. Necks, heads and losses stay float32: autocasting them too cost the BAM scenes
-    twin 2.5 kNN mAP (its cosine similarities lose bits in bfloat16). Parameters, gradients,
+    float32. Necks, heads and losses stay float32 (autocasting them too cost the BAM scenes
+    twin 2.5 kNN mAP on one seed). Even so it is not neutral: on the scenes it cost BAM 1.2 and
+    3.0 probe mAP on seeds 0 and 1, so the main job keeps float32. Parameters, gradients,
     buffers (MoCo's and MLS's dictionaries) and the optimiser state stay float32. mmengine's
     ``AmpOptimWrapper`` asserts a GPU and scales the loss for float16; bfloat16 has float32's
     exponent range and needs no loss scaling. Evaluation (``val``, the kNN monitor) runs outside
