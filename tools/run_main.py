@@ -37,9 +37,9 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
 
 ``--precision``: the pretrainings' arithmetic. ``float32`` (default), or ``bfloat16``: the
 backbones in bfloat16 autocast with channels-last weights, necks, heads and losses in float32
-(``tools/train.py --bf16``), 25-35 % less pretraining time on a CPU on which oneDNN runs
-bfloat16 natively (AVX-512 or AMX), but on the scenes it cost BAM 1.2 and 3.0 probe mAP on
-seeds 0 and 1 (docs/scenes_benchmark.md), so the job's table is float32's. Probes and transfers
+(``tools/train.py --bf16``): a quarter to a third less pretraining time where oneDNN runs
+bfloat16 natively (AVX-512 or AMX), but over 3 seeds it cost BAM 1.5 probe mAP and quadrupled
+its seed spread (docs/scenes_benchmark.md), so the job's table is float32's. Probes and transfers
 train in float32 in any case. Each pretraining's command (in ``run_main.json``) records it.
 
 Steps run ``--jobs`` at a time as their order allows (``tools/step_schedule.py``), each with

@@ -55,9 +55,10 @@ class AutocastOptimWrapper(OptimWrapper):
     a momentum encoder's copy) runs under ``torch.autocast(device, bfloat16)`` on its own
     device, CPU or GPU, inside :meth:`optim_context` only, and hands its feature maps on in
     float32. Necks, heads and losses stay float32 (autocasting them too cost the BAM scenes
-    twin 2.5 kNN mAP on one seed). Even so it is not neutral: on the scenes it cost BAM 1.2 and
-    3.0 probe mAP on seeds 0 and 1, so the main job keeps float32. Parameters, gradients,
-    buffers (MoCo's and MLS's dictionaries) and the optimiser state stay float32. mmengine's
+    twin 2.5 kNN mAP on one seed). Even so it is not neutral: over 3 seeds of the scenes
+    benchmark it cost BAM 1.5 probe mAP and quadrupled its seed spread, so the main job keeps
+    float32. Parameters, gradients, buffers (MoCo's and MLS's dictionaries) and the optimiser
+    state stay float32. mmengine's
     ``AmpOptimWrapper`` asserts a GPU and scales the loss for float16; bfloat16 has float32's
     exponent range and needs no loss scaling. Evaluation (``val``, the kNN monitor) runs outside
     the optim context, in float32.
