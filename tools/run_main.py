@@ -38,9 +38,11 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
 ``--precision``: the pretrainings' arithmetic. ``float32`` (default), or ``bfloat16``: the
 backbones in bfloat16 autocast with channels-last weights, necks, heads and losses in float32
 (``tools/train.py --bf16``): a quarter to a third less pretraining time where oneDNN runs
-bfloat16 natively (AVX-512 or AMX), but over 3 seeds it cost BAM 1.5 probe mAP and quadrupled
-its seed spread (docs/scenes_benchmark.md), so the job's table is float32's. Probes and transfers
-train in float32 in any case. Each pretraining's command (in ``run_main.json``) records it.
+bfloat16 natively (AVX-512 or AMX), but BAM's three seeds all probed below float32's (1.5 mAP
+lower on average, a fourfold spread; docs/scenes_benchmark.md), so the job's table is
+float32's. Probes and transfers
+train in float32 in any case. Each pretraining's command (in ``run_main.json``) records it;
+``--update-method-folders`` refuses bfloat16 (the method folders hold float32's rows).
 
 Steps run ``--jobs`` at a time as their order allows (``tools/step_schedule.py``), each with
 ``--threads`` torch threads (default 1), so that the digits do not depend on ``--jobs``.
@@ -127,13 +129,16 @@ def parse_args(argv=None):
                         'of 1 thread side by side do 1.45 times the work of one step of 2). '
                         'The numbers depend on it: torch sums in another order')
     parser.add_argument('--precision', choices=('float32', 'bfloat16'), default='float32',
-                        help='the pretrainings\' arithmetic (bfloat16: backbones in bfloat16 '
-                        'autocast, tools/train.py --bf16); probes and transfers: float32. The '
-                        'numbers depend on it')
+                        help='the pretrainings\' arithmetic (default float32; bfloat16: '
+                        'backbones in bfloat16 autocast, tools/train.py --bf16); probes and '
+                        'transfers: float32. The numbers depend on it')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f'--threads must be at least 1, got {args.threads}')
+    if args.precision == 'bfloat16' and args.update_method_folders:
+        parser.error('--update-method-folders writes the method READMEs\' float32 scenes rows: '
+                     'not with --precision bfloat16')
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
     return args
@@ -388,8 +393,8 @@ def main(argv=None):
         from mls_mm.engine import cpu_has_native_bfloat16
         say('pretraining with bfloat16 backbones (tools/train.py --bf16); probes and '
             'transfers in float32' + ('' if gpu_visible() or cpu_has_native_bfloat16() else
-                                      ': oneDNN has no native bfloat16 on this CPU, so it '
-                                      'is emulated, and slower than float32'))
+                                      ': oneDNN has no bfloat16 kernels for this CPU (no '
+                                      'AVX-512), so it is emulated, and slower than float32'))
     headers = [f'[{index}/{len(steps)}] {stage}: {name}'
                for index, (stage, name, *_) in enumerate(steps, 1)]
     if args.dry_run:

@@ -18,6 +18,7 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 
 import mls_mm  # noqa: F401
 from mls_mm.engine import AutocastOptimWrapper
+from mls_mm.engine.optim_wrappers.autocast_optim_wrapper import _to_float32
 from mls_mm.utils import load_config
 from helpers.checkpoints import load_own_checkpoint
 
@@ -84,6 +85,14 @@ def test_backbones_run_in_bfloat16_and_the_rest_in_float32(device):
     expected = bf16(bf16(pooled_bf16) @ bf16(fc.weight).T + bf16(fc.bias))
     assert torch.allclose(features.double(), expected, rtol=2 ** -7, atol=1e-6)
     assert not torch.allclose(features, fc(pooled), rtol=1e-5, atol=0)  # not float32's
+    # the momentum-style copy, too: its bfloat16 result, not its float32 one
+    copy = model.target[0]
+    with torch.no_grad():
+        target_fp32 = copy(x)[0]
+        with torch.autocast(device, dtype=torch.bfloat16):
+            target_bf16 = copy(x)[0].float()
+    assert torch.equal(target, target_bf16)
+    assert not torch.allclose(target, target_fp32, rtol=1e-5, atol=0)
     # the head: a float32 product of the handed-on features, to float32's precision
     head = model.head
     torch.testing.assert_close(logits.double(), features.double() @ head.weight.double().T +
@@ -103,8 +112,12 @@ def test_a_forward_that_raises_leaves_no_autocast_behind():
         with optim.optim_context(model):
             model(torch.randn(2, 5, 6, 6))  # 5 channels for a 3-channel conv
     assert not autocast_on()
+    x = torch.randn(2, 3, 6, 6)
+    conv = model.backbone.conv
+    expected = model.backbone.fc(conv(x).mean((2, 3)))
+    assert torch.equal(model.backbone(x)[0], expected)  # outside: float32 again
     with optim.optim_context(model):
-        logits, _ = model(torch.randn(2, 3, 6, 6))
+        logits, _ = model(x)
     assert logits.dtype == torch.float32 and not autocast_on()
 
 
@@ -115,6 +128,7 @@ def test_channels_last_moves_the_weights_once_and_keeps_their_values():
     optim = wrapper(model, channels_last=True)
     assert model.backbone.conv.weight.is_contiguous()  # nothing moves before the first step
     x = torch.randn(2, 3, 8, 8)
+    parameters = list(model.parameters())
     for _ in range(2):
         with optim.optim_context(model):
             weight = model.backbone.conv.weight
@@ -123,7 +137,18 @@ def test_channels_last_moves_the_weights_once_and_keeps_their_values():
             torch.testing.assert_close(weight.detach(), conv, rtol=0, atol=0)
             loss = sum(o.sum() for o in model(x))
         optim.update_params(loss)
+        # the optimiser still updates the model's own parameters (the same objects)
+        assert all(a is b for a, b in zip(parameters, model.parameters()))
+        assert not torch.equal(model.backbone.conv.weight, conv)
         conv = model.backbone.conv.weight.detach().clone()
+
+
+def test_nested_backbone_outputs_are_handed_on_in_float32():
+    half = torch.ones(2, dtype=torch.bfloat16)
+    index = torch.arange(2)
+    out = _to_float32([(half, half), [half], index, None])
+    assert [t.dtype for t in (*out[0], *out[1])] == [torch.float32] * 3
+    assert out[2] is index and out[3] is None
 
 
 def test_bad_settings_are_refused():

@@ -428,3 +428,6 @@ def test_precision_bfloat16_reaches_the_pretrainings_only(monkeypatch, capsys):
     run_main.main(['--dry-run', '--root', 'wd'])
     out = capsys.readouterr().out
     assert ' --bf16 ' not in out and 'bfloat16' not in out
+    with pytest.raises(SystemExit):
+        run_main.parse_args(['--precision', 'bfloat16', '--update-method-folders'])
+    assert 'not with --precision bfloat16' in capsys.readouterr().err

@@ -8,9 +8,9 @@ of one forward (no grad) of ``--views`` random views through mmpretrain's ResNet
 what chose the half-width ResNet-18 of configs/_base_/scenes_backbone.py: 64 views of 64 px
 cost 204 ms at width 64 and 60 ms at width 32 on the 2-core CI machine kind, idle.
 ``bfloat16`` is what ``tools/train.py --bf16`` does to a backbone (mls_mm's
-``AutocastOptimWrapper``): channels-last weights and inputs, ``torch.autocast('cpu',
-bfloat16)``; it prints whether oneDNN runs bfloat16 natively on this CPU (without it bfloat16
-is emulated, and slower). Run it alone: a second training process on the same 2 cores slows
+``AutocastOptimWrapper``: channels-last weights, ``torch.autocast('cpu', bfloat16)``), with
+channels-last inputs as well; it prints whether oneDNN has bfloat16 kernels for this CPU
+(without them bfloat16 is emulated, and slower). Run it alone: a second training process on the same 2 cores slows
 both several times over.
 """
 import argparse
@@ -58,8 +58,8 @@ def main(argv=None):
                         default=['float32', 'bfloat16'])
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'ResNet-18, {args.views} views, {args.threads} threads; oneDNN runs bfloat16 '
-          f'natively on this CPU: {cpu_has_native_bfloat16()}')
+    print(f'ResNet-18, {args.views} views, {args.threads} threads; oneDNN has bfloat16 '
+          f'kernels for this CPU: {cpu_has_native_bfloat16()}')
     for width, resolution in CASES:
         for precision in args.precision:
             train, infer = cost(width, resolution, args.views, args.repeats, precision)

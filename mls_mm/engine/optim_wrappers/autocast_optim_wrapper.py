@@ -8,13 +8,24 @@ from mmpretrain.registry import OPTIM_WRAPPERS
 
 
 def cpu_has_native_bfloat16() -> bool:
-    """Whether oneDNN runs bfloat16 convolutions natively on this CPU (AVX-512 or AMX).
+    """Whether oneDNN has bfloat16 kernels for this CPU: AVX-512 (BW, VL, DQ) or newer, run
+    natively with AVX512-BF16 or AMX, by conversion on plain AVX-512.
 
-    Without it (AVX2 only) torch emulates them, slower than float32:
+    Without them (AVX2 only) torch emulates bfloat16, slower than float32:
     ``tools/run_main.py --precision bfloat16`` says so.
     """
     check = getattr(torch.ops.mkldnn, '_is_mkldnn_bf16_supported', None)
     return bool(torch.backends.mkldnn.is_available() and check is not None and check())
+
+
+def _to_float32(output):
+    """Floating-point tensors of a backbone's output (a tensor, or tuples and lists of them,
+    nested as a ViT's ``[patch, cls]``) in float32; anything else as it is."""
+    if isinstance(output, torch.Tensor):
+        return output.float() if output.is_floating_point() else output
+    if isinstance(output, (tuple, list)):
+        return type(output)(_to_float32(o) for o in output)
+    return output
 
 
 class _AutocastForward:
@@ -37,9 +48,7 @@ class _AutocastForward:
         if not self.entered:
             return None
         self.entered.pop().__exit__(None, None, None)
-        if isinstance(output, (tuple, list)):
-            return type(output)(o.float() for o in output)
-        return output.float()
+        return _to_float32(output)
 
     def leave_all(self):
         """Exit the contexts of forwards that raised (their ``after`` never ran)."""
@@ -55,9 +64,9 @@ class AutocastOptimWrapper(OptimWrapper):
     a momentum encoder's copy) runs under ``torch.autocast(device, bfloat16)`` on its own
     device, CPU or GPU, inside :meth:`optim_context` only, and hands its feature maps on in
     float32. Necks, heads and losses stay float32 (autocasting them too cost the BAM scenes
-    twin 2.5 kNN mAP on one seed). Even so it is not neutral: over 3 seeds of the scenes
-    benchmark it cost BAM 1.5 probe mAP and quadrupled its seed spread, so the main job keeps
-    float32. Parameters, gradients, buffers (MoCo's and MLS's dictionaries) and the optimiser
+    twin 2.5 kNN mAP on one seed). Even so it is not neutral: in 3 seeds of the scenes
+    benchmark BAM's probe fell below every float32 seed (1.5 mAP lower on average, a fourfold
+    spread), so the main job keeps float32. Parameters, gradients, buffers (MoCo's and MLS's dictionaries) and the optimiser
     state stay float32. mmengine's
     ``AmpOptimWrapper`` asserts a GPU and scales the loss for float16; bfloat16 has float32's
     exponent range and needs no loss scaling. Evaluation (``val``, the kNN monitor) runs outside
@@ -66,9 +75,15 @@ class AutocastOptimWrapper(OptimWrapper):
     Args:
         dtype (str): The autocast dtype. Only ``'bfloat16'``: float16 needs loss scaling, which
             is ``AmpOptimWrapper``'s job.
-        channels_last (bool): Move the model's 4-D parameters and buffers to channels-last
-            memory before the first forward, the layout of oneDNN's fastest bfloat16
-            convolutions. Values are unchanged; only strides change. Defaults to False.
+        channels_last (bool): Move the 4-D parameters of ``optimizer`` (the convolution
+            weights) to channels-last memory before the first forward (after the Runner has
+            initialised, loaded or resumed them, so that these see the layout they were written
+            for), the layout of oneDNN's fastest bfloat16 convolutions. Each ``Parameter``
+            keeps its identity, so the optimiser and DDP still update it; values are unchanged,
+            only strides change (DDP warns once per step that its gradient buckets keep the
+            old strides). Whatever kept a detached alias of a weight before the first step
+            keeps the old storage: an mmengine ``EMAHook`` with ``update_buffers=True`` would
+            stop following the model, so leave this off with one. Defaults to False.
         **kwargs: ``OptimWrapper``'s arguments (``optimizer``, ``accumulative_counts``,
             ``clip_grad``).
     """
@@ -89,7 +104,12 @@ class AutocastOptimWrapper(OptimWrapper):
             raise TypeError(f'AutocastOptimWrapper found no backbone (mmpretrain BaseBackbone) '
                             f'in {type(model).__name__}: it autocasts backbones only')
         if self.channels_last:
-            model.to(memory_format=torch.channels_last)
+            with torch.no_grad():
+                for group in self.optimizer.param_groups:
+                    for param in group['params']:
+                        if param.dim() == 4:
+                            param.data = param.data.contiguous(
+                                memory_format=torch.channels_last)
         self._hooks = []
         for backbone in backbones:
             hook = _AutocastForward(self.dtype)
