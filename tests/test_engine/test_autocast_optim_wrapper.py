@@ -143,12 +143,24 @@ def test_channels_last_moves_the_weights_once_and_keeps_their_values():
         conv = model.backbone.conv.weight.detach().clone()
 
 
+class NestedBackbone(TinyBackbone):
+    """Returns ``[(features, features), [features], indices]``, as a ViT's nested outputs."""
+
+    def forward(self, x):
+        features = super().forward(x)[0]
+        return [(features, features), [features], torch.arange(2)]
+
+
 def test_nested_backbone_outputs_are_handed_on_in_float32():
-    half = torch.ones(2, dtype=torch.bfloat16)
-    index = torch.arange(2)
-    out = _to_float32([(half, half), [half], index, None])
+    model = Model()
+    model.backbone = NestedBackbone()
+    optim = wrapper(model)
+    with optim.optim_context(model):
+        out = model.backbone(torch.randn(2, 3, 6, 6))
+    assert type(out) is list and type(out[0]) is tuple and type(out[1]) is list
     assert [t.dtype for t in (*out[0], *out[1])] == [torch.float32] * 3
-    assert out[2] is index and out[3] is None
+    assert out[2].dtype == torch.long  # not a float: left as it is
+    assert _to_float32(None) is None
 
 
 def test_bad_settings_are_refused():

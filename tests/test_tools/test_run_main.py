@@ -412,7 +412,8 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
 
 def test_precision_bfloat16_reaches_the_pretrainings_only(monkeypatch, capsys):
     """``--precision bfloat16`` gives each pretraining ``tools/train.py --bf16`` and no probe or
-    transfer; float32 (the default) gives none; the job says when bfloat16 is emulated."""
+    transfer; float32 (the default) gives none; the job says when bfloat16 is emulated; the
+    method folders (float32's rows) are not written from a bfloat16 run."""
     import mls_mm.engine
     for precision, flagged in ((None, False), ('float32', False), ('bfloat16', True)):
         argv = ['--root', 'wd'] + (['--precision', precision] if precision else [])

@@ -80,10 +80,13 @@ class AutocastOptimWrapper(OptimWrapper):
             initialised, loaded or resumed them, so that these see the layout they were written
             for), the layout of oneDNN's fastest bfloat16 convolutions. Each ``Parameter``
             keeps its identity, so the optimiser and DDP still update it; values are unchanged,
-            only strides change (DDP warns once per step that its gradient buckets keep the
-            old strides). Whatever kept a detached alias of a weight before the first step
-            keeps the old storage: an mmengine ``EMAHook`` with ``update_buffers=True`` would
-            stop following the model, so leave this off with one. Defaults to False.
+            only strides change (DDP warns that its gradient buckets keep the old strides).
+            Whatever kept a detached alias of such a weight before the first step keeps the
+            old storage: an averaged copy inside the model built with ``update_buffers=True``
+            (its parameters are the optimiser's too) would stop following, so leave this off
+            with one; the momentum encoders of MoCo v2, MLS and BAM, and mmengine's
+            ``EMAHook``, which reads the weights afresh, are not affected. Defaults to
+            False.
         **kwargs: ``OptimWrapper``'s arguments (``optimizer``, ``accumulative_counts``,
             ``clip_grad``).
     """
