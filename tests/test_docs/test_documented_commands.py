@@ -74,6 +74,8 @@ COVERAGE = [
     # make test itself runs it (after pytest); the make test checks that the target calls it
     (r'^(bash )?tools/test_old_torch\.sh$', [f'{THIS}::test_make_targets_run_the_documented_tools']),
     (r'^tools/check_stack\.py$', ['tests/test_utils/test_launch.py::test_stack_check_passes']),
+    (r'^tools/train\.py --bf16$', ['tests/test_engine/test_autocast_optim_wrapper.py::'
+                                  'test_train_py_bf16_sets_the_wrapper_and_refuses_amp_with_it']),
     (r'^tools/run_main\.py( \[?--dry-run.*)?$', [
         f'{THIS}::test_make_targets_run_the_documented_tools',
         'tests/test_tools/test_run_main.py::test_plan_covers_every_stage_and_method',
