@@ -39,9 +39,8 @@ Stages, each a documented command of its own (``--dry-run`` prints them):
 backbones in bfloat16 autocast with channels-last weights, necks, heads and losses in float32
 (``tools/train.py --bf16``): a quarter to a third less pretraining time on an Intel Xeon with
 AVX-512 and AMX (oneDNN has bfloat16 kernels from AVX-512 on; without them it is emulated),
-but BAM's three seeds all probed below float32's (1.5 mAP
-lower on average, a fourfold spread; docs/scenes_benchmark.md), so the job's table is
-float32's. Probes and transfers
+but BAM's three seeds all probed below float32's (1.5 mAP lower on average, a fourfold
+spread; docs/scenes_benchmark.md), so the job's table is float32's. Probes and transfers
 train in float32 in any case. Each pretraining's command (in ``run_main.json``) records it;
 ``--update-method-folders`` refuses bfloat16 (the method folders hold float32's rows).
 

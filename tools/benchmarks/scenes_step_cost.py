@@ -10,8 +10,8 @@ cost 204 ms at width 64 and 60 ms at width 32 on the 2-core CI machine kind, idl
 ``bfloat16`` is what ``tools/train.py --bf16`` does to a backbone (mls_mm's
 ``AutocastOptimWrapper``: channels-last weights, ``torch.autocast('cpu', bfloat16)``), with
 channels-last inputs as well; it prints whether oneDNN has bfloat16 kernels for this CPU
-(without them bfloat16 is emulated, and slower). Run it alone: a second training process on the same 2 cores slows
-both several times over.
+(without them bfloat16 is emulated, and slower). Run it alone: a second training process on
+the same 2 cores slows both several times over.
 """
 import argparse
 import time

@@ -66,10 +66,10 @@ class AutocastOptimWrapper(OptimWrapper):
     float32. Necks, heads and losses stay float32 (autocasting them too cost the BAM scenes
     twin 2.5 kNN mAP on one seed). Even so it is not neutral: in 3 seeds of the scenes
     benchmark BAM's probe fell below every float32 seed (1.5 mAP lower on average, a fourfold
-    spread), so the main job keeps float32. Parameters, gradients, buffers (MoCo's and MLS's dictionaries) and the optimiser
-    state stay float32. mmengine's
-    ``AmpOptimWrapper`` asserts a GPU and scales the loss for float16; bfloat16 has float32's
-    exponent range and needs no loss scaling. Evaluation (``val``, the kNN monitor) runs outside
+    spread), so the main job keeps float32. Parameters, gradients, buffers (MoCo's and MLS's
+    dictionaries) and the optimiser state stay float32. mmengine's ``AmpOptimWrapper`` asserts
+    a GPU and scales the loss for float16; bfloat16 has float32's exponent range and needs no
+    loss scaling. Evaluation (``val``, the kNN monitor) runs outside
     the optim context, in float32.
 
     Args:
