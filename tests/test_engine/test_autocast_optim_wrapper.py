@@ -105,6 +105,34 @@ def test_backbones_run_in_bfloat16_and_the_rest_in_float32(device):
     assert torch.equal(model.backbone(x)[0], fc(model.backbone.conv(x).mean((2, 3))))
 
 
+def test_the_hooks_and_channels_last_weights_survive_a_device_move():
+    """``Module._apply`` (what ``.cuda()`` and ``.to(device)`` do) after the hooks are attached:
+    simulated on the CPU by ``_apply(clone)``, which gives every parameter new storage. The
+    backbones still run in bfloat16, the weights keep channels-last, and the optimiser still
+    updates the moved model's parameters."""
+    torch.manual_seed(0)
+    model = Model()
+    optim = wrapper(model, channels_last=True)
+    x = torch.randn(4, 3, 6, 6)
+    with optim.optim_context(model):
+        model(x)  # attaches the hooks, moves the weights to channels-last
+    storage = model.backbone.conv.weight.data_ptr()
+    model._apply(lambda t: t.clone())
+    assert model.backbone.conv.weight.data_ptr() != storage  # really new storage
+    assert model.backbone.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    with optim.optim_context(model):
+        logits, target = model(x)
+        features = model.backbone(x)[0]
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        assert torch.equal(features, model.backbone(x)[0].float())
+        assert torch.equal(target, model.target[0](x)[0].float())
+    before = model.head.weight.detach().clone()
+    conv = model.backbone.conv.weight.detach().clone()
+    optim.update_params(logits.sum() + target.sum())
+    assert not torch.equal(model.head.weight, before)
+    assert not torch.equal(model.backbone.conv.weight, conv)
+
+
 def test_a_forward_that_raises_leaves_no_autocast_behind():
     model = Model()
     optim = wrapper(model)
