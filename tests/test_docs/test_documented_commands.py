@@ -93,9 +93,10 @@ COVERAGE = [
         'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
         'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
     (r'^(\.venv/bin/python )?tools/run_main\.py (--methods (mocov2|simsiam|bam|mls) --stages pretrain probe )?'
-     r'--pretrain-epochs \d+( --seeds 0 1 2)? --root \S+$', [
+     r'--pretrain-epochs \d+( --seeds \d+( \d+)*)? --root \S+$', [
         'tests/test_tools/test_run_main.py::'
-        'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only']),
+        'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only',
+        'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_pipeline_cost\.py', [
