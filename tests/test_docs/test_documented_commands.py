@@ -95,8 +95,7 @@ COVERAGE = [
     (r'^(\.venv/bin/python )?tools/run_main\.py (--methods (mocov2|simsiam|bam|mls) --stages pretrain probe )?'
      r'--pretrain-epochs \d+( --seeds \d+( \d+)*)? --root \S+$', [
         'tests/test_tools/test_run_main.py::'
-        'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only',
-        'tests/test_tools/test_run_main.py::test_the_seeds_command_on_a_tiny_case']),
+        'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_pipeline_cost\.py', [

@@ -390,14 +390,22 @@ def test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only(capsys):
         elif stage in ('probe', 'transfer'):
             assert not any(a.startswith(('param_scheduler', 'train_cfg.max_epochs=200'))
                            for a in command), (stage, method)
-    # docs/scenes_benchmark.md's and configs/mls/README.md's single methods at 3 to 20 times the steps
-    for method, epochs in (('mocov2', 30), ('mocov2', 100), ('bam', 30), ('mls', 100),
-                           ('bam', 60), ('mls', 200), ('mocov2', 200), ('simsiam', 200)):
-        root = f'work_dirs/{method}_{epochs}e'
+    # docs/scenes_benchmark.md's and configs/mls/README.md's single methods at 3 to 20 times the
+    # steps, seed 0, and at BAM's view count (40 epochs) for seed 1 as well
+    for method, epochs, seed in (
+            ('mocov2', 30, 0), ('mocov2', 100, 0), ('bam', 30, 0), ('mls', 100, 0),
+            ('bam', 60, 0), ('mls', 200, 0), ('mocov2', 200, 0), ('simsiam', 200, 0),
+            ('mocov2', 40, 0), ('simsiam', 40, 0), ('mls', 40, 0),
+            ('mocov2', 40, 1), ('simsiam', 40, 1), ('mls', 40, 1)):
+        root = f'work_dirs/{method}_{epochs}e' + ('_seed1' if seed else '')
+        seeds = ['--seeds', str(seed)] if seed else []
         (pretrain, *probes) = run_main.plan(run_main.parse_args(
             ['--methods', method, '--stages', 'pretrain', 'probe', '--pretrain-epochs',
-             str(epochs), '--root', root]))
-        assert pretrain[:3] == ('pretrain', method, f'{root}/pretrain/{method}')
+             str(epochs), *seeds, '--root', root]))
+        # one seed other than 0 gets its own folder, as several seeds do
+        run_root = f'{root}/seed_{seed}' if seed else root
+        assert pretrain[:3] == ('pretrain', method, f'{run_root}/pretrain/{method}')
+        assert f'randomness.seed={seed}' in pretrain[3]
         assert pretrain[3][-3:] == [f'train_cfg.max_epochs={epochs}',
                                     f'param_scheduler.0.T_max={epochs}',
                                     f'param_scheduler.0.end={epochs}']
