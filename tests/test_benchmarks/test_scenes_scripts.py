@@ -32,6 +32,25 @@ def test_step_cost_prints_every_case():
                 in out
 
 
+def test_step_cost_compiled_rows_and_chosen_cases():
+    """``--compile`` adds a torch.compile row after the eager one of each chosen case (only
+    those), with its compilation time; a malformed case is refused by name."""
+    out = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--views', '2',
+                          '--repeats', '1', '--threads', '1', '--precision', 'float32',
+                          '--cases', '32x32', '--compile'], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    rows = [line for line in out.splitlines() if line.startswith('width')]
+    assert len(rows) == 2, out
+    assert rows[0].startswith('width  32   32 px  float32: forward + backward')
+    assert 'torch.compile' not in rows[0]
+    assert rows[1].startswith('width  32   32 px  float32: forward + backward')
+    assert '(torch.compile; compiling took ' in rows[1]
+    bad = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--cases',
+                          '32by32'], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode != 0 and "a case is WIDTHxRESOLUTION, e.g. 32x64; got '32by32'" \
+        in bad.stderr
+
+
 def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path):
     """``random`` and a checkpoint of the same random backbone give the same numbers (the
     checkpoint is loaded strictly, key by key); a checkpoint of another width is refused."""

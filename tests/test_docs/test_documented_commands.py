@@ -97,7 +97,9 @@ COVERAGE = [
         'tests/test_tools/test_run_main.py::'
         'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
-        'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case']),
+        'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case',
+        'tests/test_benchmarks/test_scenes_scripts.py::'
+        'test_step_cost_compiled_rows_and_chosen_cases']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_pipeline_cost\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::test_pipeline_cost_prints_each_twin']),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_linear_separability\.py', [
