@@ -440,3 +440,40 @@ def test_precision_bfloat16_reaches_the_pretrainings_only(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         run_main.parse_args(['--precision', 'bfloat16', '--update-method-folders'])
     assert 'not with --precision bfloat16' in capsys.readouterr().err
+
+
+def test_an_ablation_pretrains_with_its_options_and_probes_without_them(tmp_path):
+    """The ablation commands of docs/scenes_benchmark.md on a tiny case: BAM pretrained with
+    ``--stages pretrain --cfg-options model.head.stop_grad=False
+    model.head.loss_clu.loss_weight=0.0`` (both reach the model: the dumped config holds them,
+    and IA-CLoss logs exactly 0 while the total equals L_con), then ``--stages probe`` without
+    them probes that checkpoint with the probe's own config."""
+    import subprocess
+    root, data = tmp_path / 'runs', tmp_path / 'scenes'
+    common = [sys.executable, 'tools/run_main.py', '--root', str(root), '--data', str(data),
+              '--num-train', '32', '--num-val', '8', '--methods', 'bam', '--jobs', '1']
+    ablation = ['model.head.stop_grad=False', 'model.head.loss_clu.loss_weight=0.0']
+    out = subprocess.run(common + ['--stages', 'data', 'pretrain', '--cfg-options',
+                                   'train_cfg.max_epochs=1', 'custom_hooks=[]', *ablation],
+                         cwd=run_main.ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert not (root / 'probe').exists()
+    (config, ) = (root / 'pretrain/bam').glob('*/vis_data/config.py')
+    from mmengine.config import Config
+    head = Config.fromfile(str(config)).model.head
+    assert head.stop_grad is False and head.loss_clu.loss_weight == 0.0
+    (scalars, ) = (root / 'pretrain/bam').glob('*/vis_data/scalars.json')
+    records = [json.loads(line) for line in scalars.read_text().splitlines()]
+    losses = [r for r in records if 'loss_clu' in r]
+    assert losses and all(r['loss_clu'] == 0.0 for r in losses)
+    assert all(r['loss'] == pytest.approx(r['loss_con'], abs=1e-6) for r in losses)
+    assert any(r['loss_con'] != 0.0 for r in losses)
+    out = subprocess.run(common + ['--stages', 'probe', '--cfg-options', 'train_cfg.max_epochs=1'],
+                         cwd=run_main.ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    checkpoint = (root / 'pretrain/bam/last_checkpoint').read_text().strip()
+    (probe_config, ) = (root / 'probe/bam').glob('*/vis_data/config.py')
+    probe = Config.fromfile(str(probe_config))
+    assert probe.model.backbone.init_cfg.checkpoint == checkpoint
+    assert 'stop_grad' not in probe.model.head and (root / 'probe/random/.done').exists()
+    assert 'multi-label/mAP' in (root / 'probe/bam.log').read_text()
