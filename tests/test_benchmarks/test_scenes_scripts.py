@@ -1,5 +1,6 @@
 """The scenes benchmark scripts run and print what their docstrings say."""
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -32,23 +33,38 @@ def test_step_cost_prints_every_case():
                 in out
 
 
-def test_step_cost_compiled_rows_and_chosen_cases():
-    """``--compile`` adds a torch.compile row after the eager one of each chosen case (only
-    those), with its compilation time; a malformed case is refused by name."""
-    out = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--views', '2',
-                          '--repeats', '1', '--threads', '1', '--precision', 'float32',
-                          '--cases', '32x32', '--compile'], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    rows = [line for line in out.splitlines() if line.startswith('width')]
-    assert len(rows) == 2, out
+@pytest.mark.skipif(shutil.which('g++') is None and shutil.which('c++') is None,
+                    reason='torch.compile (inductor) needs a C++ compiler')
+def test_step_cost_compiled_rows_and_chosen_cases(capsys, monkeypatch):
+    """``--compile`` adds a row after the eager one of each chosen case (only those), timed on
+    the model torch.compile returned, with its compilation time; a malformed case is refused
+    by name."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
+    import scenes_step_cost
+    from mmpretrain.models import ResNet
+    compiled = []
+    real_compile = torch.compile
+
+    def spy(model, *args, **kwargs):
+        compiled.append(model)
+        return real_compile(model, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'compile', spy)
+    scenes_step_cost.main(['--views', '2', '--repeats', '1', '--threads', '1', '--precision',
+                           'float32', '--cases', '32x32', '--compile'])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith('width')]
+    assert len(rows) == 2, rows
     assert rows[0].startswith('width  32   32 px  float32: forward + backward')
     assert 'torch.compile' not in rows[0]
     assert rows[1].startswith('width  32   32 px  float32: forward + backward')
     assert '(torch.compile; compiling took ' in rows[1]
-    bad = subprocess.run([sys.executable, 'tools/benchmarks/scenes_step_cost.py', '--cases',
-                          '32by32'], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode != 0 and "a case is WIDTHxRESOLUTION, e.g. 32x64; got '32by32'" \
-        in bad.stderr
+    (model, ) = compiled
+    assert isinstance(model, ResNet) and model.conv1.out_channels == 32
+    for bad in ('32by32', '0x64', '32x0'):
+        with pytest.raises(SystemExit):
+            scenes_step_cost.main(['--cases', bad])
+        assert ('a case is WIDTHxRESOLUTION of two positive integers, e.g. 32x64; got '
+                f"'{bad}'") in capsys.readouterr().err
 
 
 def test_linear_separability_of_random_and_of_a_checkpoint(scenes_root, tmp_path):

@@ -96,6 +96,17 @@ COVERAGE = [
      r'--pretrain-epochs \d+( --seeds \d+( \d+)*)? --root \S+$', [
         'tests/test_tools/test_run_main.py::'
         'test_pretrain_epochs_stretch_the_schedule_of_the_pretrainings_only']),
+    # the BAM ablations: a pretraining with --cfg-options, then its probes and transfers; the
+    # configured BAM again (seed 0)
+    (r'^\.venv/bin/python tools/run_main\.py --methods bam ('
+     r'--stages pretrain --seeds 0 1 2 --jobs 1 --root \S+ --cfg-options '
+     r'model\.head\.(stop_grad=False|loss_clu\.loss_weight=0\.0)'
+     r'|--stages probe transfer --seeds 0 1 2 --root \S+'
+     r'|--stages pretrain probe transfer --seeds 0 --root \S+)$', [
+        'tests/test_tools/test_run_main.py::'
+        'test_an_ablation_pretrains_with_its_options_and_probes_without_them',
+        'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
+        RUN_MAIN_TRANSFER]),
     (r'^(\.venv/bin/python )?tools/benchmarks/scenes_step_cost\.py', [
         'tests/test_benchmarks/test_scenes_scripts.py::test_step_cost_prints_every_case',
         'tests/test_benchmarks/test_scenes_scripts.py::'

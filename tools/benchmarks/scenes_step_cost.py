@@ -1,8 +1,8 @@
 """Forward + backward cost of the scenes backbone at several widths and resolutions (CPU).
 
     python tools/benchmarks/scenes_step_cost.py [--threads 2] [--views 64] [--repeats 5]
-                                                [--precision float32 bfloat16] [--compile]
-                                                [--cases 32x64 ...]
+                                                [--precision float32 bfloat16]
+                                                [--compile] [--cases 32x64 ...]
 
 Prints, per (width, resolution) and precision, the milliseconds of one forward + backward and
 of one forward (no grad) of ``--views`` random views through mmpretrain's ResNet-18. This is
@@ -12,9 +12,10 @@ cost 204 ms at width 64 and 60 ms at width 32 on the 2-core CI machine kind, idl
 ``AutocastOptimWrapper``: channels-last weights, ``torch.autocast('cpu', bfloat16)``), with
 channels-last inputs as well; it prints whether oneDNN has bfloat16 kernels for this CPU
 (without them bfloat16 is emulated, and slower). ``--compile`` adds a row per case and
-precision for the same backbone under ``torch.compile`` (inductor; it needs a C++ compiler) and
-prints the seconds its compilation took. ``--cases`` picks (width x resolution) cases. Run it alone: a second training process on
-the same 2 cores slows both several times over.
+precision for the same backbone under ``torch.compile`` (inductor; it needs a C++ compiler)
+with the seconds of its first forward + backward and first forward without grad (the two
+compilations). ``--cases`` picks (width x resolution) cases. Run it alone: a second training
+process on the same 2 cores slows both several times over.
 """
 import argparse
 import time
@@ -29,7 +30,7 @@ CASES = ((64, 64), (32, 64), (32, 48), (64, 32), (32, 32))  # (width, resolution
 
 def cost(width, resolution, views, repeats, precision='float32', compiled=False):
     """Milliseconds of one forward + backward and of one forward, and the seconds of the
-    first forward + backward (a compilation's, with ``compiled``)."""
+    first of each (with ``compiled``: their compilations)."""
     model = ResNet(depth=18, stem_channels=width, base_channels=width)
     x = torch.randn(views, 3, resolution, resolution)
     bf16 = precision == 'bfloat16'
@@ -50,7 +51,9 @@ def cost(width, resolution, views, repeats, precision='float32', compiled=False)
         forward().mean().backward()
     train = (time.perf_counter() - start) / repeats
     with torch.no_grad():
+        start = time.perf_counter()
         forward()  # warm-up (a compiled model compiles again without grad)
+        first += time.perf_counter() - start
         start = time.perf_counter()
         for _ in range(repeats):
             forward()
@@ -63,7 +66,10 @@ def parse_case(text):
     try:
         width, resolution = (int(part) for part in text.split('x'))
     except ValueError:
-        raise argparse.ArgumentTypeError(f'a case is WIDTHxRESOLUTION, e.g. 32x64; got {text!r}')
+        width = resolution = 0
+    if width <= 0 or resolution <= 0:
+        raise argparse.ArgumentTypeError(
+            f'a case is WIDTHxRESOLUTION of two positive integers, e.g. 32x64; got {text!r}')
     return width, resolution
 
 
