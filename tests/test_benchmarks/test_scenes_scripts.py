@@ -36,22 +36,31 @@ def test_step_cost_prints_every_case():
 @pytest.mark.skipif(shutil.which('g++') is None and shutil.which('c++') is None,
                     reason='torch.compile (inductor) needs a C++ compiler')
 def test_step_cost_compiled_rows_and_chosen_cases(capsys, monkeypatch):
-    """``--compile`` adds a row after the eager one of each chosen case (only those), timed on
-    the model torch.compile returned, with its compilation time; a malformed case is refused
-    by name."""
+    """``--compile`` adds a row after the eager one of each chosen case (only those), every
+    pass of it through the model torch.compile returned, with its compilation time; a
+    malformed case is refused by name."""
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     import scenes_step_cost
     from mmpretrain.models import ResNet
-    compiled = []
+    compiled, calls = [], []
     real_compile = torch.compile
 
     def spy(model, *args, **kwargs):
         compiled.append(model)
-        return real_compile(model, *args, **kwargs)
+        run = real_compile(model, *args, **kwargs)
+
+        def counted(*inputs):
+            calls.append(torch.is_grad_enabled())
+            return run(*inputs)
+        return counted
 
     monkeypatch.setattr(torch, 'compile', spy)
-    scenes_step_cost.main(['--views', '2', '--repeats', '1', '--threads', '1', '--precision',
-                           'float32', '--cases', '32x32', '--compile'])
+    threads = torch.get_num_threads()
+    try:
+        scenes_step_cost.main(['--views', '2', '--repeats', '1', '--threads', '1', '--precision',
+                               'float32', '--cases', '32x32', '--compile'])
+    finally:
+        torch.set_num_threads(threads)
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith('width')]
     assert len(rows) == 2, rows
     assert rows[0].startswith('width  32   32 px  float32: forward + backward')
@@ -60,6 +69,9 @@ def test_step_cost_compiled_rows_and_chosen_cases(capsys, monkeypatch):
     assert '(torch.compile; compiling took ' in rows[1]
     (model, ) = compiled
     assert isinstance(model, ResNet) and model.conv1.out_channels == 32
+    # every timed pass ran the compiled model: 2 warm-ups and 1 timed forward + backward,
+    # then 1 warm-up and 1 timed forward without grad
+    assert calls == [True, True, True, False, False]
     for bad in ('32by32', '0x64', '32x0'):
         with pytest.raises(SystemExit):
             scenes_step_cost.main(['--cases', bad])

@@ -101,8 +101,8 @@ COVERAGE = [
     (r'^\.venv/bin/python tools/run_main\.py --methods bam ('
      r'--stages pretrain --seeds 0 1 2 --jobs 1 --root \S+ --cfg-options '
      r'model\.head\.(stop_grad=False|loss_clu\.loss_weight=0\.0)'
-     r'|--stages probe transfer --seeds 0 1 2 --root \S+'
-     r'|--stages pretrain probe transfer --seeds 0 --root \S+)$', [
+     r'|--stages probe transfer --seeds 0 1 2 --jobs 1 --root \S+'
+     r'|--stages pretrain probe transfer --seeds 0 --jobs 1 --root \S+)$', [
         'tests/test_tools/test_run_main.py::'
         'test_an_ablation_pretrains_with_its_options_and_probes_without_them',
         'tests/test_tools/test_run_main.py::test_several_seeds_get_their_own_roots_and_one_table',
